@@ -1,0 +1,50 @@
+# Medical editorial review. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests run on the real stack: PostgreSQL and Redis on this machine, unless told otherwise.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/medreview
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+.PHONY: install
+install: $(BIN)/.installed ## Create .venv and install the pinned requirements
+
+.PHONY: migrate
+migrate: install ## Apply migrations to the configured database
+	$(BIN)/python manage.py migrate --noinput
+
+.PHONY: demo
+demo: migrate ## Load the demo board and publish the baclofen article (safe twice)
+	$(BIN)/python manage.py load_demo
+
+.PHONY: run
+run: demo ## Set up everything, then serve the site with a Celery worker and beat
+	HOST=$(HOST) PORT=$(PORT) bin/run-dev
+
+.PHONY: test
+test: install ## Run the whole suite against PostgreSQL and Redis
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: install ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: verify-audit
+verify-audit: install ## Verify every audit chain
+	$(BIN)/python manage.py verify_audit

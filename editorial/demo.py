@@ -1,0 +1,158 @@
+"""The demo: fictional board members carry the real baclofen article through the real
+workflow services, exactly as ``shared/seed/README.md`` describes."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from articles.models import Article, ArticleVersion
+from editorial import workflow
+from editorial.models import BoardMember, Decision
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "articles" / "content"
+DEMO_SLUG = "baclofen-muscle-cramping"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    credentials: str = ""
+    specialty: str = ""
+
+
+# Fictional people. Only the article and its sources are real.
+PEOPLE = (
+    DemoPerson("dana.author", "Dana", "Whitfield", "Author"),
+    DemoPerson("priya.raman", "Priya", "Raman", "Reviewer", "MD", "Hepatology"),
+    DemoPerson("tomas.lindqvist", "Tomas", "Lindqvist", "Reviewer", "MD, PhD", "Neurology"),
+    DemoPerson("grace.okafor", "Grace", "Okafor", "Reviewer", "PharmD", "Clinical pharmacology"),
+    DemoPerson("helen.brandt", "Helen", "Brandt", "Editor", "MD", "Board chair"),
+)
+
+
+def demo_password() -> str:
+    return os.environ.get("DEMO_PASSWORD", "medreview-demo")
+
+
+def load_content(slug: str = DEMO_SLUG) -> dict:
+    folder = CONTENT_DIR / slug
+    spec = json.loads((folder / "article.json").read_text())
+    for version in spec["versions"]:
+        version["body"] = (folder / version.pop("body_file")).read_text()
+        if "summary_file" in version:
+            version["summary"] = (folder / version.pop("summary_file")).read_text().strip()
+    return spec
+
+
+def ensure_people() -> dict[str, object]:
+    User = get_user_model()
+    users = {}
+    for person in PEOPLE:
+        user, created = User.objects.get_or_create(
+            username=person.username,
+            defaults={
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "email": f"{person.username}@example.org",
+                "is_staff": person.role != "Author",
+            },
+        )
+        if created:
+            user.set_password(demo_password())
+            user.save()
+        user.groups.add(Group.objects.get(name=person.role))
+        if person.role in ("Reviewer", "Editor"):
+            BoardMember.objects.get_or_create(
+                user=user,
+                defaults={
+                    "display_name": f"Dr. {person.first_name} {person.last_name}",
+                    "credentials": person.credentials,
+                    "specialty": person.specialty,
+                },
+            )
+        users[person.username] = User.objects.get(pk=user.pk)  # fresh permission cache
+    return users
+
+
+def _content(spec: dict) -> dict:
+    return {k: spec[k] for k in ("title", "lead", "body", "summary", "change_note")}
+
+
+@transaction.atomic
+def load_demo(*, log=print) -> Article:
+    """Create the demo people and publish the baclofen article. Safe to run twice."""
+    users = ensure_people()
+    existing = Article.objects.filter(slug=DEMO_SLUG).first()
+    if existing is not None:
+        log(f"The demo article is already loaded: /articles/{DEMO_SLUG}/")
+        return existing
+    spec = load_content()
+    first, second = spec["versions"]
+    author, editor = users["dana.author"], users["helen.brandt"]
+    priya, tomas, grace = users["priya.raman"], users["tomas.lindqvist"], users["grace.okafor"]
+
+    # Version 1, as the source page had it: six sources cited, three listed.
+    v1 = workflow.article_create(author=author, slug=spec["slug"], topic=spec["topic"],
+                                 references=first["references"], **_content(first))  # fmt: skip
+    v1 = workflow.version_submit(version=v1, actor=author)
+    log(f"v1 submitted; citation check: unresolved {v1.integrity['unresolved']}, "
+        f"uncited {v1.integrity['uncited']}")  # fmt: skip
+    for reviewer in (priya, tomas):
+        workflow.assignment_create(version=v1, reviewer=reviewer, actor=editor)
+    workflow.version_start_review(version=v1, actor=editor)
+    unresolved = ", ".join(map(str, v1.integrity["unresolved"]))
+    reviews = {
+        priya: (
+            f"The citation check reports citations {unresolved} as unresolved: the body cites six "
+            "sources and the reference list has three. Each of those statements needs a real, "
+            "identifiable source, or must lose its citation number. Reference 3's title is "
+            "misspelt (“Bacloffen”)."
+        ),
+        tomas: (
+            "The approved indication, the rheumatic-disorder non-indication, the abrupt-withdrawal "
+            "warning and the tolerance statements cite sources that are not listed. The "
+            "prescribing information covers the first three; I know of no identifiable source "
+            "the page meant for tolerance."
+        ),
+    }
+    for reviewer, comment in reviews.items():
+        assignment = v1.assignments.get(reviewer=reviewer)
+        workflow.review_record(assignment=assignment, actor=reviewer, decision=Decision.REQUEST_CHANGES,
+                               comment_to_author=comment, no_conflict_declared=True,
+                               citations_checked=True, doses_checked=True,
+                               confidential_comment="Demo note for editors only: never shown to authors or readers.")  # fmt: skip
+    workflow.version_request_changes(
+        version=v1, actor=editor,
+        message=f"Citations {unresolved} have no reference. Cite a real, identifiable source for "
+        "each statement, or remove the citation number and say why.",
+    )  # fmt: skip
+
+    # Version 2: the drug label backs 2 and 4; the tolerance statements lose their number.
+    v2 = workflow.version_create_next(article=v1.article, author=author)
+    v2 = workflow.version_edit_draft(version=v2, actor=author, references=second["references"],
+                                     **_content(second))  # fmt: skip
+    v2 = workflow.version_submit(version=v2, actor=author)
+    log(f"v2 submitted; citation check: unresolved {v2.integrity['unresolved']}, "
+        f"uncited {v2.integrity['uncited']}")  # fmt: skip
+    for reviewer in (priya, grace):
+        workflow.assignment_create(version=v2, reviewer=reviewer, actor=editor)
+    workflow.version_start_review(version=v2, actor=editor)
+    for reviewer in (priya, grace):
+        workflow.review_record(assignment=v2.assignments.get(reviewer=reviewer), actor=reviewer,
+                               decision=Decision.APPROVE, no_conflict_declared=True,
+                               citations_checked=True, doses_checked=True,
+                               comment_to_author="Every citation now resolves to a listed source.")  # fmt: skip
+    workflow.version_approve(version=v2, actor=editor)
+    v2 = workflow.version_publish(version=v2, actor=editor)
+    log(f"v2 published: /articles/{DEMO_SLUG}/")
+    return ArticleVersion.objects.get(pk=v2.pk).article

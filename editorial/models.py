@@ -1,0 +1,197 @@
+"""The process: who checked a version, when, and the record of it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from articles.models import Article, ArticleVersion
+
+
+class BoardMember(models.Model):
+    """A member of the medical advisory board as readers see them: name and credentials.
+    Not a login: the user account is separate."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="board_member"
+    )
+    display_name = models.CharField(max_length=120)
+    credentials = models.CharField(max_length=120, help_text='For example "MD, FRCP".')
+    specialty = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name}, {self.credentials}"
+
+
+class AssignmentState(models.TextChoices):
+    INVITED = "invited", "Invited"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class DeclineReason(models.TextChoices):
+    CONFLICT = "conflict", "Conflict of interest"
+    EXPERTISE = "expertise", "Outside my expertise"
+    TIME = "time", "No time"
+
+
+class ReviewAssignment(ConcurrentTransitionMixin, models.Model):
+    """A board member asked to review one version, with the dates that answer is due.
+    Not the review itself: that is a ``Review``."""
+
+    version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="assignments")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments"
+    )
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = FSMField(
+        default=AssignmentState.INVITED,
+        choices=AssignmentState.choices,
+        protected=True,
+        db_index=True,
+    )
+    response_due = models.DateTimeField()
+    review_due = models.DateTimeField()
+    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
+    decline_note = models.TextField(max_length=2000, blank=True)
+    overdue = models.BooleanField(default=False, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["version", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "reviewer"], name="one_assignment_per_reviewer_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on {self.version}"
+
+    @transition(field=state, source=AssignmentState.INVITED, target=AssignmentState.ACCEPTED)
+    def accept(self, *, at) -> None:
+        self.responded_at = at
+
+    @transition(field=state, source=AssignmentState.INVITED, target=AssignmentState.DECLINED)
+    def decline(self, *, at, reason: str, note: str) -> None:
+        self.responded_at = at
+        self.decline_reason = reason
+        self.decline_note = note
+
+    @transition(field=state, source=[AssignmentState.INVITED, AssignmentState.ACCEPTED],
+                target=AssignmentState.COMPLETED)  # fmt: skip
+    def complete(self, *, at) -> None:
+        self.completed_at = at
+        self.overdue = False
+
+    @transition(field=state, source=[AssignmentState.INVITED, AssignmentState.ACCEPTED],
+                target=AssignmentState.WITHDRAWN)  # fmt: skip
+    def withdraw(self, *, at) -> None:
+        self.completed_at = at
+        self.overdue = False
+
+    for _method in (accept, decline, complete, withdraw):
+        _method.alters_data = True
+    del _method
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REQUEST_CHANGES = "request_changes", "Request changes"
+    REJECT = "reject", "Reject"
+
+
+class Review(models.Model):
+    """One board member's decision on one version, with their comments and checklist.
+    Not the editor's final decision: that is a state change of the version."""
+
+    assignment = models.OneToOneField(ReviewAssignment, on_delete=models.PROTECT, related_name="review")
+    version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    comment_to_author = models.TextField(max_length=10_000, blank=True)
+    confidential_comment = models.TextField(
+        max_length=10_000, blank=True, help_text="For the editors only. Never shown to the author or readers."
+    )
+    no_conflict_declared = models.BooleanField(
+        help_text="The reviewer declares no conflict of interest with this article."
+    )
+    conflict_statement = models.TextField(max_length=2000, blank=True)
+    citations_checked = models.BooleanField(default=False)
+    doses_checked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["version", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "reviewer"], name="one_review_per_reviewer_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.reviewer} on {self.version}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit events are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise PermissionError("Audit events are append-only: they cannot be deleted.")
+
+    def public(self) -> AuditEventQuerySet:
+        from editorial.audit import PUBLIC_ACTIONS
+
+        return self.filter(action__in=list(PUBLIC_ACTIONS))
+
+
+class AuditEvent(models.Model):
+    """One entry in an article's append-only, hash-chained record. Not editable by anyone:
+    the ORM and a database trigger both refuse updates and deletes."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="audit_events")
+    seq = models.PositiveIntegerField(help_text="Position in the article's chain, from 1.")
+    version = models.ForeignKey(
+        ArticleVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, help_text="Who acted, as named at the time.")
+    action = models.CharField(max_length=80, db_index=True)
+    state_before = models.CharField(max_length=40, blank=True)
+    state_after = models.CharField(max_length=40, blank=True)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "seq"], name="one_event_per_article_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError("Audit events are append-only: they cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only: they cannot be deleted.")

@@ -1,0 +1,468 @@
+"""One service per workflow verb. Views, admin actions, commands and tasks call these and
+nothing else writes a version's or an assignment's state.
+
+Each service: locks the article row and then the version row (always in that order, so two
+services never deadlock), checks the actor's permission (django-fsm does not), runs the
+transition, saves, and writes the audit event in the same transaction. A refusal raises a
+``WorkflowError`` before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from articles.models import Article, ArticleVersion, Reference, VersionFrozen, VersionState
+from editorial import audit
+from editorial.errors import (
+    ApprovalBlocked,
+    ConcurrentChange,
+    InvalidInput,
+    NotPermitted,
+    TransitionRefused,
+)
+from editorial.models import AssignmentState, Decision, Review, ReviewAssignment
+
+OPEN_VERSION_STATES = (VersionState.DRAFT, VersionState.SUBMITTED, VersionState.UNDER_REVIEW)
+REFERENCE_FIELDS = ("number", "kind", "title", "authors", "source", "year", "doi", "pmid", "url")
+VERSION_CONTENT_FIELDS = ("title", "lead", "body", "summary", "change_note")
+
+
+PERMISSION_PHRASES = {
+    "submit": "submit this version (only its author can)",
+    "start_review": "start the review of this version (editors only)",
+    "approve": "approve this version (editors only)",
+    "request_changes": "request changes on this version (editors only)",
+    "reject": "reject this version (editors only)",
+    "publish": "publish this version (editors only)",
+    "withdraw": "withdraw this version (its author or an editor)",
+    "retract": "retract this version (editors only)",
+    "supersede": "supersede this version (editors only)",
+}
+
+
+def quorum() -> int:
+    return settings.EDITORIAL["QUORUM"]
+
+
+def _lock_version(version: ArticleVersion | int) -> ArticleVersion:
+    """Lock the version's article, then the version; return the version as stored now."""
+    version_id = version if isinstance(version, int) else version.pk
+    article_id = ArticleVersion.objects.filter(pk=version_id).values_list("article_id", flat=True).first()
+    if article_id is None:
+        raise TransitionRefused("That version does not exist.")
+    Article.objects.select_for_update().filter(pk=article_id).values_list("pk", flat=True).get()
+    return ArticleVersion.objects.select_for_update().select_related("article").get(pk=version_id)
+
+
+def _require_perm(actor, perm: str, message: str) -> None:
+    if actor is None or not actor.is_active or not actor.has_perm(perm):
+        raise NotPermitted(message)
+
+
+def _transition(version: ArticleVersion, name: str, *, actor, verb: str, message: str = "",
+                data: dict | None = None, **kwargs) -> ArticleVersion:  # fmt: skip
+    """Run transition ``name`` on a locked version as ``actor`` and record it."""
+    method = getattr(version, name)
+    if not can_proceed(method):
+        raise TransitionRefused(
+            f"Version {version.number} of “{version.title}” is {version.get_state_display().lower()}: "
+            f"it cannot be {verb}."
+        )
+    if actor is None or not actor.is_active or not has_transition_perm(method, actor):
+        if actor is not None and actor.pk == version.author_id and name not in ("submit", "withdraw"):
+            raise NotPermitted(f"You wrote version {version.number}: someone else must decide on it.")
+        raise NotPermitted(f"You do not have permission to {PERMISSION_PHRASES[name]}.")
+    before = version.state
+    method(at=timezone.now(), **kwargs)
+    try:
+        version.save()
+    except ConcurrentTransition as exc:
+        raise ConcurrentChange(
+            f"Version {version.number} was changed by someone else at the same moment; reload and try again."
+        ) from exc
+    audit.record(
+        article=version.article_id,
+        version=version,
+        actor=actor,
+        action=f"editorial.version.{verb.replace(' ', '_')}",
+        state_before=before,
+        state_after=version.state,
+        message=message,
+        data=data,
+    )
+    return version
+
+
+# Content ---------------------------------------------------------------------------------
+
+
+def _write_references(version: ArticleVersion, references: list[dict]) -> None:
+    numbers = [ref.get("number") for ref in references]
+    if len(set(numbers)) != len(numbers):
+        raise InvalidInput("Two references have the same number.")
+    version.references.all().delete()
+    Reference.objects.bulk_create(
+        [
+            Reference(version=version, **{k: ref.get(k) for k in REFERENCE_FIELDS if k in ref})
+            for ref in references
+        ]  # fmt: skip
+    )
+
+
+def _content_from(fields: dict) -> dict:
+    unknown = set(fields) - set(VERSION_CONTENT_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown version fields: {', '.join(sorted(unknown))}.")
+    return fields
+
+
+@transaction.atomic
+def article_create(*, author, slug: str, topic: str = "", references: list[dict] = (),
+                   **content) -> ArticleVersion:  # fmt: skip
+    """Start an article with its first draft version."""
+    _require_perm(author, "articles.submit_version", "Only authors can start articles.")
+    if Article.objects.filter(slug=slug).exists():
+        raise InvalidInput(f"An article with the address “{slug}” already exists.")
+    article = Article.objects.create(slug=slug, topic=topic, created_by=author)
+    version = ArticleVersion.objects.create(
+        article=article, number=1, author=author, **_content_from(content)
+    )
+    _write_references(version, list(references))
+    audit.record(article=article, version=version, actor=author,
+                 action="editorial.version.created", state_after=version.state,
+                 message=version.change_note, data={"number": 1})  # fmt: skip
+    return version
+
+
+@transaction.atomic
+def version_create_next(*, article: Article, author) -> ArticleVersion:
+    """Start version N+1 as a draft copy of the newest version, references included."""
+    _require_perm(author, "articles.submit_version", "Only authors can write versions.")
+    Article.objects.select_for_update().filter(pk=article.pk).values_list("pk", flat=True).get()
+    latest = article.versions.order_by("-number").first()
+    if latest is None:
+        raise InvalidInput("This article has no version to start from.")
+    if latest.state in OPEN_VERSION_STATES:
+        raise TransitionRefused(
+            f"Version {latest.number} is still {latest.get_state_display().lower()}; "
+            "finish or withdraw it before starting another."
+        )
+    version = ArticleVersion.objects.create(
+        article=article,
+        number=latest.number + 1,
+        author=author,
+        based_on=latest,
+        **{name: getattr(latest, name) for name in VERSION_CONTENT_FIELDS if name != "change_note"},
+    )
+    Reference.objects.bulk_create(
+        [
+            Reference(version=version, **{k: getattr(ref, k) for k in REFERENCE_FIELDS})
+            for ref in latest.references.all()
+        ]  # fmt: skip
+    )
+    audit.record(article=article, version=version, actor=author,
+                 action="editorial.version.created", state_after=version.state,
+                 data={"number": version.number, "based_on": latest.number})  # fmt: skip
+    return version
+
+
+@transaction.atomic
+def version_edit_draft(*, version: ArticleVersion, actor, references: list[dict] | None = None,
+                       **content) -> ArticleVersion:  # fmt: skip
+    """Change a draft's content and, if given, replace its references."""
+    version = _lock_version(version)
+    if version.author_id != getattr(actor, "pk", None):
+        raise NotPermitted("Only the version's author can edit it.")
+    if not version.is_editable:
+        raise TransitionRefused(
+            f"Version {version.number} is {version.get_state_display().lower()}: it is frozen. "
+            "Start a new version to change it."
+        )
+    for name, value in _content_from(content).items():
+        setattr(version, name, value)
+    try:
+        version.save()
+    except VersionFrozen as exc:
+        raise TransitionRefused(str(exc)) from exc
+    if references is not None:
+        _write_references(version, references)
+    return version
+
+
+# The version workflow --------------------------------------------------------------------
+
+
+@transaction.atomic
+def version_submit(*, version: ArticleVersion, actor) -> ArticleVersion:
+    """Freeze a draft and send it to the board with its citation findings."""
+    version = _lock_version(version)
+    missing = [name for name in ("title", "lead", "body") if not getattr(version, name).strip()]
+    if missing and version.state == VersionState.DRAFT:
+        raise InvalidInput(f"Fill in {', '.join(missing)} before submitting.")
+    version = _transition(version, "submit", actor=actor, verb="submitted", message=version.change_note)
+    # The findings travel with the version; they never block submission.
+    audit_data = {"integrity": version.integrity}
+    audit.record(article=version.article_id, version=version, actor=None,
+                 action="editorial.version.integrity_checked", data=audit_data,
+                 message=_integrity_message(version.integrity))  # fmt: skip
+    return version
+
+
+def _integrity_message(integrity: dict) -> str:
+    parts = []
+    if integrity.get("unresolved"):
+        parts.append("Unresolved citations: " + ", ".join(map(str, integrity["unresolved"])))
+    if integrity.get("malformed"):
+        parts.append("Malformed markers: " + ", ".join(integrity["malformed"]))
+    if integrity.get("uncited"):
+        parts.append("References never cited: " + ", ".join(map(str, integrity["uncited"])))
+    return "; ".join(parts) or "Every citation resolves and every reference is cited."
+
+
+@transaction.atomic
+def version_start_review(*, version: ArticleVersion, actor) -> ArticleVersion:
+    version = _lock_version(version)
+    if (
+        version.state == VersionState.SUBMITTED
+        and not version.assignments.exclude(
+            state__in=[AssignmentState.DECLINED, AssignmentState.WITHDRAWN]
+        ).exists()
+    ):
+        raise TransitionRefused("Assign at least one board reviewer before starting the review.")
+    return _transition(version, "start_review", actor=actor, verb="review started")
+
+
+def _approval_blockers(version: ArticleVersion) -> list[str]:
+    blockers = []
+    report = version.check_integrity()
+    if report.unresolved:
+        blockers.append("unresolved citations (no reference): " + ", ".join(map(str, report.unresolved)))
+    if report.malformed:
+        blockers.append("malformed citation markers: " + ", ".join(report.malformed))
+    decisions = list(version.reviews.values_list("decision", flat=True))
+    approvals = decisions.count(Decision.APPROVE)
+    if approvals < quorum():
+        blockers.append(f"{quorum()} board approvals are needed, {approvals} recorded")
+    if Decision.REQUEST_CHANGES in decisions or Decision.REJECT in decisions:
+        blockers.append("a board member has requested changes or rejection")
+    return blockers
+
+
+@transaction.atomic
+def version_approve(*, version: ArticleVersion, actor, message: str = "") -> ArticleVersion:
+    """The editor's final approval: quorum met, no open request for changes, every citation
+    resolved."""
+    version = _lock_version(version)
+    if version.state == VersionState.UNDER_REVIEW:
+        blockers = _approval_blockers(version)
+        if blockers:
+            raise ApprovalBlocked(
+                f"Version {version.number} cannot be approved: " + "; ".join(blockers) + "."
+            )
+    approvals = list(version.reviews.filter(decision=Decision.APPROVE).values_list("reviewer_id", flat=True))
+    version = _transition(version, "approve", actor=actor, verb="approved", message=message,
+                          data={"approvals": approvals, "quorum": quorum()})  # fmt: skip
+    _close_open_assignments(version, actor=actor)
+    return version
+
+
+def _close_open_assignments(version: ArticleVersion, *, actor) -> None:
+    now = timezone.now()
+    for assignment in version.assignments.select_for_update().filter(
+        state__in=[AssignmentState.INVITED, AssignmentState.ACCEPTED]
+    ):
+        before = assignment.state
+        assignment.withdraw(at=now)
+        assignment.save()
+        audit.record(article=version.article_id, version=version, actor=actor,
+                     action="editorial.assignment.withdrawn",
+                     state_before=before,
+                     state_after=assignment.state,
+                     message="The version was decided before this review was recorded.",
+                     data={"assignment": assignment.pk, "reviewer": assignment.reviewer_id})  # fmt: skip
+
+
+@transaction.atomic
+def version_request_changes(*, version: ArticleVersion, actor, message: str) -> ArticleVersion:
+    if not (message or "").strip():
+        raise InvalidInput("Say what must change: the author reads this comment.")
+    version = _lock_version(version)
+    version = _transition(version, "request_changes", actor=actor, verb="changes requested", message=message)
+    _close_open_assignments(version, actor=actor)
+    return version
+
+
+@transaction.atomic
+def version_reject(*, version: ArticleVersion, actor, reason: str) -> ArticleVersion:
+    if not (reason or "").strip():
+        raise InvalidInput("Give the reason for rejecting: the author reads it.")
+    version = _lock_version(version)
+    version = _transition(version, "reject", actor=actor, verb="rejected", message=reason, reason=reason)
+    _close_open_assignments(version, actor=actor)
+    return version
+
+
+@transaction.atomic
+def version_publish(*, version: ArticleVersion, actor) -> ArticleVersion:
+    """Make an approved version the one readers see; the previous live version is superseded."""
+    version = _lock_version(version)
+    version = _transition(version, "publish", actor=actor, verb="published")
+    article = version.article
+    previous = article.live_version_id and ArticleVersion.objects.select_for_update().get(
+        pk=article.live_version_id
+    )
+    if previous and previous.state == VersionState.PUBLISHED:
+        _transition(previous, "supersede", actor=actor, verb="superseded",
+                    data={"by_version": version.number})  # fmt: skip
+    Article.objects.filter(pk=article.pk).update(live_version=version)
+    article.live_version = version
+    return version
+
+
+@transaction.atomic
+def version_withdraw(*, version: ArticleVersion, actor, reason: str = "") -> ArticleVersion:
+    version = _lock_version(version)
+    version = _transition(version, "withdraw", actor=actor, verb="withdrawn", message=reason, reason=reason)
+    _close_open_assignments(version, actor=actor)
+    return version
+
+
+@transaction.atomic
+def version_retract(*, version: ArticleVersion, actor, reason: str) -> ArticleVersion:
+    """Take a published version off the site; readers see the retraction notice and reason."""
+    if not (reason or "").strip():
+        raise InvalidInput("Give the reason for the retraction: readers see it.")
+    version = _lock_version(version)
+    return _transition(version, "retract", actor=actor, verb="retracted", message=reason, reason=reason)
+
+
+# Assignments and reviews -----------------------------------------------------------------
+
+
+def _due(days: int) -> datetime:
+    return timezone.now() + timedelta(days=days)
+
+
+@transaction.atomic
+def assignment_create(*, version: ArticleVersion, reviewer, actor, response_due: datetime | None = None,
+                      review_due: datetime | None = None) -> ReviewAssignment:  # fmt: skip
+    """Invite a board member to review a version."""
+    _require_perm(actor, "articles.decide_version", "Only editors can assign reviewers.")
+    version = _lock_version(version)
+    if version.state not in (VersionState.SUBMITTED, VersionState.UNDER_REVIEW):
+        raise TransitionRefused(
+            f"Version {version.number} is {version.get_state_display().lower()}: reviewers are "
+            "assigned only to submitted versions or versions under review."
+        )
+    if not reviewer.is_active or not reviewer.has_perm("articles.review_version"):
+        raise InvalidInput(f"{audit.actor_label(reviewer)} is not a board reviewer.")
+    if reviewer.pk == version.author_id:
+        raise NotPermitted("Nobody reviews a version they wrote.")
+    if version.assignments.filter(reviewer=reviewer).exists():
+        raise ConcurrentChange(f"{audit.actor_label(reviewer)} is already assigned to this version.")
+    policy = settings.EDITORIAL
+    try:
+        with transaction.atomic():
+            assignment = ReviewAssignment.objects.create(
+                version=version, reviewer=reviewer, assigned_by=actor,
+                response_due=response_due or _due(policy["RESPONSE_DAYS"]),
+                review_due=review_due or _due(policy["REVIEW_DAYS"]),
+            )  # fmt: skip
+    except IntegrityError as exc:
+        raise ConcurrentChange(f"{audit.actor_label(reviewer)} is already assigned to this version.") from exc
+    audit.record(article=version.article_id, version=version, actor=actor,
+                 action="editorial.assignment.created", state_after=assignment.state,
+                 message=f"{audit.actor_label(reviewer)} invited to review.",
+                 data={"assignment": assignment.pk, "reviewer": reviewer.pk,
+                       "review_due": assignment.review_due.date().isoformat()})  # fmt: skip
+    return assignment
+
+
+def _lock_assignment(assignment: ReviewAssignment) -> tuple[ArticleVersion, ReviewAssignment]:
+    version = _lock_version(assignment.version_id)
+    return version, ReviewAssignment.objects.select_for_update().get(pk=assignment.pk)
+
+
+@transaction.atomic
+def assignment_accept(*, assignment: ReviewAssignment, actor) -> ReviewAssignment:
+    version, assignment = _lock_assignment(assignment)
+    if assignment.reviewer_id != getattr(actor, "pk", None):
+        raise NotPermitted("Only the invited reviewer can accept this invitation.")
+    if not can_proceed(assignment.accept):
+        raise TransitionRefused(f"This invitation is {assignment.get_state_display().lower()}.")
+    before = assignment.state
+    assignment.accept(at=timezone.now())
+    assignment.save()
+    audit.record(article=version.article_id, version=version, actor=actor,
+                 action="editorial.assignment.accepted", state_before=before,
+                 state_after=assignment.state, data={"assignment": assignment.pk})  # fmt: skip
+    return assignment
+
+
+def _review_digest(review: Review) -> str:
+    """A hash of the review's words, so the audit trail can prove them without showing them."""
+    text = "\x1f".join([review.decision, review.comment_to_author, review.confidential_comment,
+                        review.conflict_statement])  # fmt: skip
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@transaction.atomic
+def review_record(
+    *,
+    assignment: ReviewAssignment,
+    actor,
+    decision: str,
+    comment_to_author: str = "",
+    confidential_comment: str = "",
+    no_conflict_declared: bool = False,
+    conflict_statement: str = "",
+    citations_checked: bool = False,
+    doses_checked: bool = False,
+) -> Review:
+    """A board member's decision on the version they were assigned."""
+    version, assignment = _lock_assignment(assignment)
+    _require_perm(actor, "articles.review_version", "Only board reviewers can record a review.")
+    if assignment.reviewer_id != actor.pk:
+        raise NotPermitted("Only the assigned reviewer can record this review.")
+    if version.author_id == actor.pk:
+        raise NotPermitted("Nobody reviews a version they wrote.")
+    if version.state != VersionState.UNDER_REVIEW:
+        raise TransitionRefused(
+            f"Version {version.number} is {version.get_state_display().lower()}: reviews are "
+            "recorded only while it is under review."
+        )
+    if assignment.state not in (AssignmentState.INVITED, AssignmentState.ACCEPTED):
+        raise TransitionRefused(f"This assignment is {assignment.get_state_display().lower()}.")
+    if decision not in Decision.values:
+        raise InvalidInput(f"Unknown decision “{decision}”.")
+    if not no_conflict_declared and not conflict_statement.strip():
+        raise InvalidInput("Declare that you have no conflict of interest, or describe the conflict.")
+    if conflict_statement.strip() and decision == Decision.APPROVE:
+        raise InvalidInput(
+            "A reviewer with a declared conflict of interest cannot approve; decline the assignment instead."
+        )
+    if decision == Decision.APPROVE and not (citations_checked and doses_checked):
+        raise InvalidInput("Before approving, check the citations against their sources and the doses.")
+    if decision != Decision.APPROVE and not comment_to_author.strip():
+        raise InvalidInput("Say what must change: the author reads this comment.")
+    before = assignment.state
+    review = Review.objects.create(
+        assignment=assignment, version=version, reviewer=actor, decision=decision,
+        comment_to_author=comment_to_author, confidential_comment=confidential_comment,
+        no_conflict_declared=no_conflict_declared, conflict_statement=conflict_statement,
+        citations_checked=citations_checked, doses_checked=doses_checked,
+    )  # fmt: skip
+    assignment.complete(at=review.created_at)
+    assignment.save()
+    audit.record(article=version.article_id, version=version, actor=actor,
+                 action="editorial.review.recorded", state_before=before, state_after=assignment.state,
+                 message=review.get_decision_display(),
+                 data={"decision": decision, "review": review.pk, "digest": _review_digest(review),
+                       "citations_checked": citations_checked, "doses_checked": doses_checked})  # fmt: skip
+    return review

@@ -1,0 +1,342 @@
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from articles.models import Reference, VersionFrozen, VersionState
+from editorial import workflow
+from editorial.errors import ApprovalBlocked, InvalidInput, NotPermitted, TransitionRefused
+from editorial.models import AssignmentState, AuditEvent, Decision
+from tests import flows
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+# The permission table -------------------------------------------------------------------
+
+ROLES = ["anonymous", "author", "other_author", "reviewer", "other_reviewer", "editor"]
+
+# verb -> the roles allowed to use it (in the state where the verb applies)
+ALLOWED = {
+    "submit": {"author"},
+    "assign": {"editor"},
+    "start_review": {"editor"},
+    "review": {"reviewer"},
+    "approve": {"editor"},
+    "request_changes": {"editor"},
+    "reject": {"editor"},
+    "publish": {"editor"},
+    "withdraw": {"author", "editor"},
+    "retract": {"editor"},
+}
+
+
+@pytest.fixture
+def people(author, other_author, editor, reviewers):
+    return {
+        "anonymous": AnonymousUser(),
+        "author": author,
+        "other_author": other_author,
+        "reviewer": reviewers[0],
+        "other_reviewer": reviewers[2],
+        "editor": editor,
+    }
+
+
+def prepare(verb, people):
+    """Put a version in the state where ``verb`` applies, through the services."""
+    author, editor, reviewers = people["author"], people["editor"], [people["reviewer"]]
+    second = make_user("Reviewer", username="second-reviewer")
+    if verb == "submit":
+        return flows.draft(author)
+    if verb in ("assign", "withdraw"):
+        return flows.submitted(author)
+    if verb == "start_review":
+        version = flows.submitted(author)
+        workflow.assignment_create(version=version, reviewer=second, actor=editor)
+        return version
+    if verb in ("review", "request_changes", "reject"):
+        return flows.under_review(author, editor, [reviewers[0], second])
+    if verb == "approve":
+        version = flows.under_review(author, editor, [reviewers[0], second])
+        flows.review(version, reviewers[0])
+        flows.review(version, second)
+        return version
+    if verb == "publish":
+        return flows.approved(author, editor, [reviewers[0], second])
+    if verb == "retract":
+        return flows.published(author, editor, [reviewers[0], second])
+    raise AssertionError(verb)
+
+
+def act(verb, version, actor, people):
+    if verb == "submit":
+        return workflow.version_submit(version=version, actor=actor)
+    if verb == "assign":
+        return workflow.assignment_create(version=version, reviewer=people["other_reviewer"], actor=actor)
+    if verb == "start_review":
+        return workflow.version_start_review(version=version, actor=actor)
+    if verb == "review":
+        assignment = version.assignments.get(reviewer=people["reviewer"])
+        return workflow.review_record(
+            assignment=assignment, actor=actor, decision=Decision.APPROVE, no_conflict_declared=True,
+            citations_checked=True, doses_checked=True,
+        )  # fmt: skip
+    if verb == "approve":
+        return workflow.version_approve(version=version, actor=actor)
+    if verb == "request_changes":
+        return workflow.version_request_changes(version=version, actor=actor, message="Fix it.")
+    if verb == "reject":
+        return workflow.version_reject(version=version, actor=actor, reason="Out of scope.")
+    if verb == "publish":
+        return workflow.version_publish(version=version, actor=actor)
+    if verb == "withdraw":
+        return workflow.version_withdraw(version=version, actor=actor, reason="Not ready.")
+    if verb == "retract":
+        return workflow.version_retract(version=version, actor=actor, reason="Superseded evidence.")
+    raise AssertionError(verb)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("verb", list(ALLOWED))
+def test_permission_table(verb, role, people):
+    # given a version in the state where the verb applies
+    version = prepare(verb, people)
+    events_before = AuditEvent.objects.count()
+    # when the role tries the verb, then it is allowed or refused exactly as designed
+    if role in ALLOWED[verb]:
+        act(verb, version, people[role], people)
+        assert AuditEvent.objects.count() > events_before
+    else:
+        with pytest.raises(NotPermitted):
+            act(verb, version, people[role], people)
+        assert AuditEvent.objects.count() == events_before  # nothing written
+
+
+# Illegal transitions ----------------------------------------------------------------------
+
+SOURCES = {
+    "submit": {VersionState.DRAFT},
+    "start_review": {VersionState.SUBMITTED},
+    "approve": {VersionState.UNDER_REVIEW},
+    "request_changes": {VersionState.UNDER_REVIEW},
+    "reject": {VersionState.UNDER_REVIEW},
+    "publish": {VersionState.APPROVED},
+    "withdraw": {VersionState.DRAFT, VersionState.SUBMITTED, VersionState.UNDER_REVIEW},
+    "retract": {VersionState.PUBLISHED},
+}
+
+
+def reach(state, people):
+    author, editor = people["author"], people["editor"]
+    reviewers = [people["reviewer"], people["other_reviewer"]]
+    match state:
+        case VersionState.DRAFT:
+            return flows.draft(author)
+        case VersionState.SUBMITTED:
+            return flows.submitted(author)
+        case VersionState.UNDER_REVIEW:
+            return flows.under_review(author, editor, reviewers)
+        case VersionState.CHANGES_REQUESTED:
+            version = flows.under_review(author, editor, reviewers)
+            return workflow.version_request_changes(version=version, actor=editor, message="More.")
+        case VersionState.REJECTED:
+            version = flows.under_review(author, editor, reviewers)
+            return workflow.version_reject(version=version, actor=editor, reason="No.")
+        case VersionState.APPROVED:
+            return flows.approved(author, editor, reviewers)
+        case VersionState.PUBLISHED:
+            return flows.published(author, editor, reviewers)
+        case VersionState.WITHDRAWN:
+            return workflow.version_withdraw(version=flows.submitted(author), actor=author)
+        case VersionState.RETRACTED:
+            version = flows.published(author, editor, reviewers)
+            return workflow.version_retract(version=version, actor=editor, reason="Wrong.")
+        case VersionState.SUPERSEDED:
+            first = flows.published(author, editor, reviewers)
+            second = workflow.version_create_next(article=first.article, author=author)
+            workflow.version_submit(version=second, actor=author)
+            for reviewer in reviewers:
+                workflow.assignment_create(version=second, reviewer=reviewer, actor=editor)
+            workflow.version_start_review(version=second, actor=editor)
+            for reviewer in reviewers:
+                flows.review(second, reviewer)
+            workflow.version_approve(version=second, actor=editor)
+            workflow.version_publish(version=second, actor=editor)
+            first.refresh_from_db()
+            return first
+    raise AssertionError(state)
+
+
+ILLEGAL = [(verb, state) for verb, sources in SOURCES.items() for state in VersionState.values
+           if state not in sources]  # fmt: skip
+
+
+@pytest.mark.parametrize(("verb", "state"), ILLEGAL)
+def test_every_illegal_transition_is_refused(verb, state, people):
+    version = reach(state, people)
+    assert version.state == state
+    actor = people["author"] if verb == "submit" else people["editor"]
+    events_before = AuditEvent.objects.count()
+    with pytest.raises(TransitionRefused):
+        act(verb, version, actor, people)
+    version.refresh_from_db()
+    assert version.state == state
+    assert AuditEvent.objects.count() == events_before
+
+
+# Rules ----------------------------------------------------------------------------------
+
+
+def test_author_cannot_approve_own_version(editor, reviewers):
+    # given an editor who also writes
+    writer = make_user("Editor", username="writing-editor")
+    writer.groups.add(*make_user("Author", username="x").groups.all())
+    writer = type(writer).objects.get(pk=writer.pk)
+    version = flows.under_review(writer, editor, reviewers[:2])
+    for reviewer in reviewers[:2]:
+        flows.review(version, reviewer)
+    with pytest.raises(NotPermitted, match="You wrote version 1"):
+        workflow.version_approve(version=version, actor=writer)
+    assert workflow.version_approve(version=version, actor=editor).state == VersionState.APPROVED
+
+
+def test_nobody_reviews_a_version_they_wrote(editor):
+    reviewer_author = make_user("Reviewer", username="reviewer-author")
+    reviewer_author.groups.add(*make_user("Author", username="y").groups.all())
+    reviewer_author = type(reviewer_author).objects.get(pk=reviewer_author.pk)
+    version = flows.submitted(reviewer_author)
+    with pytest.raises(NotPermitted, match="Nobody reviews a version they wrote"):
+        workflow.assignment_create(version=version, reviewer=reviewer_author, actor=editor)
+
+
+def test_quorum_of_two_approvals_is_needed(author, editor, reviewers):
+    version = flows.under_review(author, editor, reviewers[:2])
+    flows.review(version, reviewers[0])
+    with pytest.raises(ApprovalBlocked, match="2 board approvals are needed, 1 recorded"):
+        workflow.version_approve(version=version, actor=editor)
+    flows.review(version, reviewers[1])
+    assert workflow.version_approve(version=version, actor=editor).state == VersionState.APPROVED
+
+
+def test_quorum_comes_from_settings(settings, author, editor, reviewers):
+    settings.EDITORIAL = {**settings.EDITORIAL, "QUORUM": 3}
+    version = flows.under_review(author, editor, reviewers)
+    flows.review(version, reviewers[0])
+    flows.review(version, reviewers[1])
+    with pytest.raises(ApprovalBlocked, match="3 board approvals are needed, 2 recorded"):
+        workflow.version_approve(version=version, actor=editor)
+    flows.review(version, reviewers[2])
+    assert workflow.version_approve(version=version, actor=editor).state == VersionState.APPROVED
+
+
+def test_an_open_request_for_changes_blocks_approval(author, editor, reviewers):
+    version = flows.under_review(author, editor, reviewers)
+    flows.review(version, reviewers[0])
+    flows.review(version, reviewers[1])
+    flows.review(version, reviewers[2], Decision.REQUEST_CHANGES, "Dose is wrong.")
+    with pytest.raises(ApprovalBlocked, match="requested changes"):
+        workflow.version_approve(version=version, actor=editor)
+
+
+def test_unresolved_citation_does_not_block_submission_but_blocks_approval(author, editor, reviewers):
+    # given a body citing 3 with only references 1 and 2
+    version = flows.submitted(author, body="Claim [1]. Other claim [2]. Third claim [3].")
+    assert version.state == VersionState.SUBMITTED
+    assert version.integrity["unresolved"] == [3]
+    for reviewer in reviewers[:2]:
+        workflow.assignment_create(version=version, reviewer=reviewer, actor=editor)
+    workflow.version_start_review(version=version, actor=editor)
+    for reviewer in reviewers[:2]:
+        flows.review(version, reviewer)
+    # then approval is refused and names the citation
+    with pytest.raises(ApprovalBlocked, match=r"unresolved citations \(no reference\): 3"):
+        workflow.version_approve(version=version, actor=editor)
+
+
+def test_unresolved_citation_in_the_lead_is_found(author):
+    version = workflow.article_create(author=author, slug="lead", title="Q?", lead="Answer [9].",
+                                      body="Body [1].", references=flows.REFERENCES[:1])  # fmt: skip
+    version = workflow.version_submit(version=version, actor=author)
+    assert version.integrity["unresolved"] == [9]
+
+
+def test_submitted_content_and_references_are_frozen(author):
+    version = flows.submitted(author)
+    version.title = "A quiet change"
+    with pytest.raises(VersionFrozen):
+        version.save()
+    with pytest.raises(VersionFrozen):
+        Reference.objects.create(version=version, number=9, kind="other", title="Sneaked in")
+    with pytest.raises(VersionFrozen):
+        version.references.first().delete()
+    with pytest.raises(TransitionRefused, match="frozen"):
+        workflow.version_edit_draft(version=version, actor=author, title="Another try")
+
+
+def test_next_version_copies_content_and_references(author, editor, reviewers):
+    first = flows.published(author, editor, reviewers[:2])
+    second = workflow.version_create_next(article=first.article, author=author)
+    assert (second.number, second.state, second.body) == (2, VersionState.DRAFT, first.body)
+    assert [r.title for r in second.references.all()] == [r.title for r in first.references.all()]
+    with pytest.raises(TransitionRefused, match="still draft"):
+        workflow.version_create_next(article=first.article, author=author)
+
+
+def test_publishing_n_plus_1_supersedes_n_which_stayed_live_until_then(author, editor, reviewers):
+    first = flows.published(author, editor, reviewers[:2])
+    second = workflow.version_create_next(article=first.article, author=author)
+    workflow.version_submit(version=second, actor=author)
+    for reviewer in reviewers[:2]:
+        workflow.assignment_create(version=second, reviewer=reviewer, actor=editor)
+    workflow.version_start_review(version=second, actor=editor)
+    first.article.refresh_from_db()
+    assert first.article.live_version_id == first.pk  # N stays live while N+1 is reviewed
+    for reviewer in reviewers[:2]:
+        flows.review(second, reviewer)
+    workflow.version_approve(version=second, actor=editor)
+    workflow.version_publish(version=second, actor=editor)
+    first.refresh_from_db()
+    first.article.refresh_from_db()
+    assert first.state == VersionState.SUPERSEDED
+    assert first.article.live_version_id == second.pk
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"decision": Decision.APPROVE, "no_conflict_declared": False}, "conflict of interest"),
+        ({"decision": Decision.APPROVE, "no_conflict_declared": True, "citations_checked": False},
+         "check the citations"),
+        ({"decision": Decision.REQUEST_CHANGES, "no_conflict_declared": True}, "author reads"),
+        ({"decision": Decision.APPROVE, "conflict_statement": "I consult for the maker.",
+          "citations_checked": True, "doses_checked": True}, "cannot approve"),
+        ({"decision": "maybe", "no_conflict_declared": True}, "Unknown decision"),
+    ],
+)  # fmt: skip
+def test_a_review_needs_its_declaration_checklist_and_words(author, editor, reviewers, kwargs, message):
+    version = flows.under_review(author, editor, reviewers[:1])
+    assignment = version.assignments.get()
+    with pytest.raises(InvalidInput, match=message):
+        workflow.review_record(assignment=assignment, actor=reviewers[0], **kwargs)
+    assignment.refresh_from_db()
+    assert assignment.state == AssignmentState.INVITED
+    assert not version.reviews.exists()
+
+
+def test_deciding_closes_open_assignments(author, editor, reviewers):
+    version = flows.under_review(author, editor, reviewers)
+    workflow.version_request_changes(version=version, actor=editor, message="Add sources.")
+    assert set(version.assignments.values_list("state", flat=True)) == {AssignmentState.WITHDRAWN}
+
+
+def test_start_review_needs_a_reviewer(author, editor):
+    version = flows.submitted(author)
+    with pytest.raises(TransitionRefused, match="Assign at least one"):
+        workflow.version_start_review(version=version, actor=editor)
+
+
+def test_assigning_twice_is_refused_with_a_message(author, editor, reviewer):
+    version = flows.submitted(author)
+    workflow.assignment_create(version=version, reviewer=reviewer, actor=editor)
+    with pytest.raises(Exception, match="already assigned"):
+        workflow.assignment_create(version=version, reviewer=reviewer, actor=editor)
