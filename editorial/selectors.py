@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from articles.models import Article, ArticleVersion, VersionState
 from editorial.audit import PUBLIC_ACTIONS
@@ -22,17 +22,8 @@ def public_history(*, article: Article) -> QuerySet[AuditEvent]:
     """The part of an article's audit trail readers see: no confidential comment is ever in it."""
     return (
         AuditEvent.objects.filter(article=article, action__in=list(PUBLIC_ACTIONS))
-        .select_related("version")
-        .only(
-            "seq",
-            "action",
-            "actor_label",
-            "message",
-            "created_at",
-            "state_after",
-            "version__number",
-            "version__change_note",
-        )  # fmt: skip
+        .annotate(version_number=F("version__number"))
+        .only("seq", "action", "actor_label", "message", "created_at", "state_after")
         .order_by("seq")
     )
 

@@ -1,0 +1,63 @@
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+
+from articles.models import Article, VersionState
+from editorial.audit import verify_chain
+from editorial.models import AuditEvent, Review
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_carries_the_seed_article_through_the_whole_workflow(demo):
+    article = Article.objects.get(slug="baclofen-muscle-cramping")
+    v1, v2 = article.versions.order_by("number")
+    # version 1 as the page had it: six sources cited, three listed
+    assert v1.integrity["cited"] == [1, 2, 3, 4, 5, 6]
+    assert v1.integrity["references"] == [1, 3, 6]
+    assert v1.integrity["unresolved"] == [2, 4, 5]
+    assert v1.state == VersionState.CHANGES_REQUESTED
+    assert "v1 submitted; citation check: unresolved [2, 4, 5]" in demo
+    # version 2 resolves it, without inventing a source
+    assert v2.integrity["unresolved"] == [] and v2.integrity["uncited"] == []
+    kinds = list(v2.references.values_list("kind", flat=True))
+    assert kinds == ["guideline", "drug_label", "research", "research"]
+    assert not any(ref.doi or ref.pmid or ref.url for ref in v2.references.all())
+    assert v2.summary
+    assert article.live_version_id == v2.pk and v2.state == VersionState.PUBLISHED
+    assert Review.objects.filter(version=v2, decision="approve").count() == 2
+    assert verify_chain().ok
+
+
+def test_demo_is_safe_to_run_twice(demo):
+    events = AuditEvent.objects.count()
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert "already loaded" in out.getvalue()
+    assert AuditEvent.objects.count() == events
+    assert Article.objects.count() == 1
+
+
+def test_demo_page_shows_what_the_issue_promises(demo, client):
+    response = client.get("/articles/baclofen-muscle-cramping/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "What is the role of baclofen in treating muscle cramping?" in html
+    assert "Approved" in html
+    assert "Dr. Priya Raman, MD" in html and "Dr. Grace Okafor, PharmD" in html
+    assert len(re.findall(r'<li id="ref-\d+"', html)) == 4
+    for kind in ("Guideline", "Drug label", "Research"):
+        assert f">{kind}</span>" in html
+    assert html.count('class="history-action"') >= 8
+    assert 'href="#ref-2" id="cite-2-1"' in html
+    # the confidential comment never reaches a reader
+    assert "Demo note for editors only" not in html
