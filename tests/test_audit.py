@@ -45,7 +45,11 @@ def test_the_orm_refuses_updates_and_deletes(author):
 )
 def test_the_database_refuses_raw_updates_and_deletes(on_postgres, author, statement):
     flows.submitted(author)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(statement)
     assert not AuditEvent.objects.filter(message="rewritten").exists()
 
@@ -56,7 +60,9 @@ def tamper(event_id: int, **changes) -> None:
     with connection.cursor() as cursor:
         # A superuser can switch triggers off for a session; the hash chain still notices.
         cursor.execute("SET session_replication_role = replica")
-        cursor.execute(f"UPDATE editorial_auditevent SET {assignments} WHERE id = %s", [*changes.values(), event_id])
+        cursor.execute(
+            f"UPDATE editorial_auditevent SET {assignments} WHERE id = %s", [*changes.values(), event_id]
+        )
         cursor.execute("SET session_replication_role = DEFAULT")
 
 
@@ -119,7 +125,10 @@ def test_sqlite_triggers_refuse_update_and_delete():
     for statement in migration.SQLITE_UP:
         db.execute(statement)
     db.execute("INSERT INTO editorial_auditevent (message) VALUES ('kept')")
-    for statement in ("UPDATE editorial_auditevent SET message = 'changed'", "DELETE FROM editorial_auditevent"):
+    for statement in (
+        "UPDATE editorial_auditevent SET message = 'changed'",
+        "DELETE FROM editorial_auditevent",
+    ):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             db.execute(statement)
     assert db.execute("SELECT message FROM editorial_auditevent").fetchall() == [("kept",)]
