@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -5,7 +7,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_reader_follows_a_citation_to_its_reference_and_back(browser_page, tmp_path):
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=io.StringIO())
     page = browser_page
     page.goto(page.base_url + "/articles/baclofen-muscle-cramping/")
     assert page.title() == "What is the role of baclofen in treating muscle cramping?"
