@@ -3,6 +3,8 @@ app and never the other way round."""
 
 from __future__ import annotations
 
+import calendar
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -11,6 +13,14 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from articles.citations import IntegrityReport, check_integrity
 from articles.rendering import render_version
+
+
+def add_months(moment, months: int):
+    """The same day ``months`` later (the last day of the month where that day is missing)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 class VersionFrozen(Exception):
@@ -57,6 +67,15 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def next_review_due(self):
+        """When the live version comes due for re-review: its publication plus the interval."""
+        version = self.live_version
+        if version is None or version.published_at is None:
+            return None
+        months = self.re_review_months or settings.EDITORIAL["RE_REVIEW_MONTHS"]
+        return add_months(version.published_at, months)
 
     @property
     def title(self) -> str:

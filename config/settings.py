@@ -171,6 +171,8 @@ EDITORIAL = {
     "REVIEW_DAYS": env_int("EDITORIAL_REVIEW_DAYS", 14),
     # Months until a published article comes due for re-review.
     "RE_REVIEW_MONTHS": env_int("EDITORIAL_RE_REVIEW_MONTHS", 12),
+    # Authors see the board's comments without the reviewers' names.
+    "ANONYMOUS_REVIEWS_TO_AUTHORS": env_bool("EDITORIAL_ANONYMOUS_REVIEWS", True),
     # Show submitted and under-review articles to readers, with a caution banner.
     "PENDING_REVIEW_VISIBLE": env_bool("EDITORIAL_PENDING_REVIEW_VISIBLE", False),
 }

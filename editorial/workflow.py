@@ -26,7 +26,7 @@ from editorial.errors import (
     NotPermitted,
     TransitionRefused,
 )
-from editorial.models import AssignmentState, Decision, Review, ReviewAssignment
+from editorial.models import AssignmentState, Decision, DeclineReason, Review, ReviewAssignment
 
 OPEN_VERSION_STATES = (VersionState.DRAFT, VersionState.SUBMITTED, VersionState.UNDER_REVIEW)
 REFERENCE_FIELDS = ("number", "kind", "title", "authors", "source", "year", "doi", "pmid", "url")
@@ -402,6 +402,47 @@ def assignment_accept(*, assignment: ReviewAssignment, actor) -> ReviewAssignmen
     audit.record(article=version.article_id, version=version, actor=actor,
                  action="editorial.assignment.accepted", state_before=before,
                  state_after=assignment.state, data={"assignment": assignment.pk})  # fmt: skip
+    return assignment
+
+
+@transaction.atomic
+def assignment_decline(
+    *, assignment: ReviewAssignment, actor, reason: str, note: str = ""
+) -> ReviewAssignment:
+    """The invited reviewer says no, with a reason from the short list."""
+    version, assignment = _lock_assignment(assignment)
+    if assignment.reviewer_id != getattr(actor, "pk", None):
+        raise NotPermitted("Only the invited reviewer can decline this invitation.")
+    if reason not in DeclineReason.values:
+        raise InvalidInput(
+            "Choose a reason: " + ", ".join(str(label) for label in DeclineReason.labels) + "."
+        )
+    if not can_proceed(assignment.decline):
+        raise TransitionRefused(f"This invitation is {assignment.get_state_display().lower()}.")
+    before = assignment.state
+    assignment.decline(at=timezone.now(), reason=reason, note=note)
+    assignment.save()
+    # The free-text note may be personal (a conflict of interest): it stays on the assignment.
+    audit.record(article=version.article_id, version=version, actor=actor,
+                 action="editorial.assignment.declined", state_before=before,
+                 state_after=assignment.state, data={"assignment": assignment.pk, "reason": reason})  # fmt: skip
+    return assignment
+
+
+@transaction.atomic
+def assignment_withdraw(*, assignment: ReviewAssignment, actor, reason: str = "") -> ReviewAssignment:
+    """An editor takes back an invitation or an accepted assignment."""
+    _require_perm(actor, "articles.decide_version", "Only editors can withdraw an assignment.")
+    version, assignment = _lock_assignment(assignment)
+    if not can_proceed(assignment.withdraw):
+        raise TransitionRefused(f"This assignment is {assignment.get_state_display().lower()}.")
+    before = assignment.state
+    assignment.withdraw(at=timezone.now())
+    assignment.save()
+    audit.record(article=version.article_id, version=version, actor=actor,
+                 action="editorial.assignment.withdrawn", state_before=before,
+                 state_after=assignment.state, message=reason,
+                 data={"assignment": assignment.pk, "reviewer": assignment.reviewer_id})  # fmt: skip
     return assignment
 
 

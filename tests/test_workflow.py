@@ -340,3 +340,44 @@ def test_assigning_twice_is_refused_with_a_message(author, editor, reviewer):
     workflow.assignment_create(version=version, reviewer=reviewer, actor=editor)
     with pytest.raises(Exception, match="already assigned"):
         workflow.assignment_create(version=version, reviewer=reviewer, actor=editor)
+
+
+def test_invited_reviewer_declines_with_a_reason(author, editor, reviewer):
+    version = flows.submitted(author)
+    assignment = workflow.assignment_create(version=version, reviewer=reviewer, actor=editor)
+    with pytest.raises(InvalidInput, match="Choose a reason"):
+        workflow.assignment_decline(assignment=assignment, actor=reviewer, reason="bored")
+    with pytest.raises(NotPermitted):
+        workflow.assignment_decline(assignment=assignment, actor=editor, reason="time")
+    declined = workflow.assignment_decline(
+        assignment=assignment, actor=reviewer, reason="conflict", note="I advise the maker."
+    )
+    assert declined.state == AssignmentState.DECLINED
+    event = AuditEvent.objects.get(action="editorial.assignment.declined")
+    assert event.data == {"assignment": assignment.pk, "reason": "conflict"}
+    assert "maker" not in event.message
+    with pytest.raises(TransitionRefused):
+        workflow.assignment_accept(assignment=assignment, actor=reviewer)
+
+
+def test_editor_withdraws_an_accepted_assignment(author, editor, reviewer):
+    version = flows.submitted(author)
+    assignment = workflow.assignment_create(version=version, reviewer=reviewer, actor=editor)
+    workflow.assignment_accept(assignment=assignment, actor=reviewer)
+    with pytest.raises(NotPermitted):
+        workflow.assignment_withdraw(assignment=assignment, actor=reviewer)
+    assert (
+        workflow.assignment_withdraw(assignment=assignment, actor=editor).state == AssignmentState.WITHDRAWN
+    )
+
+
+def test_next_review_due_is_publication_plus_interval(settings, author, editor, reviewers):
+    version = flows.published(author, editor, reviewers[:2])
+    article = version.article
+    article.refresh_from_db()
+    due = article.next_review_due
+    assert (due.year - version.published_at.year) * 12 + due.month - version.published_at.month == 12
+    article.re_review_months = 6
+    assert (article.next_review_due.year * 12 + article.next_review_due.month) - (
+        version.published_at.year * 12 + version.published_at.month
+    ) == 6
