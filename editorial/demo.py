@@ -15,6 +15,7 @@ from django.db import transaction
 from articles.models import Article, ArticleVersion
 from editorial import workflow
 from editorial.models import BoardMember, Decision
+from editorial.roles import ensure_roles
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "articles" / "content"
 DEMO_SLUG = "baclofen-muscle-cramping"
@@ -56,6 +57,7 @@ def load_content(slug: str = DEMO_SLUG) -> dict:
 
 def ensure_people() -> dict[str, object]:
     User = get_user_model()
+    ensure_roles()
     users = {}
     for person in PEOPLE:
         user, created = User.objects.get_or_create(

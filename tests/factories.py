@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from editorial.models import BoardMember
+from editorial.roles import ensure_roles
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -22,6 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if extracted:
+            ensure_roles()  # a transactional test may have flushed the migration's groups
             self.groups.add(Group.objects.get(name=extracted))
             if extracted in ("Reviewer", "Editor"):
                 self.is_staff = True

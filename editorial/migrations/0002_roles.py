@@ -3,28 +3,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-ROLES = {
-    "Author": ["articles.submit_version"],
-    "Reviewer": [
-        "articles.review_version",
-        "articles.view_article",
-        "articles.view_articleversion",
-        "articles.view_reference",
-        "editorial.view_reviewassignment",
-        "editorial.view_review",
-    ],
-    "Editor": [
-        "articles.decide_version",
-        "articles.publish_version",
-        "articles.view_article",
-        "articles.view_articleversion",
-        "articles.view_reference",
-        "editorial.view_reviewassignment",
-        "editorial.view_review",
-        "editorial.view_auditevent",
-        "editorial.view_boardmember",
-    ],
-}
+from editorial.roles import ROLES, ensure_roles
 
 
 def create_roles(apps, schema_editor):
@@ -32,15 +11,7 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, perms in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+    ensure_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_roles(apps, schema_editor):
