@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "articles.apps.ArticlesConfig",
     "editorial.apps.EditorialConfig",
+    "workspace.apps.WorkspaceConfig",
 ]
 
 MIDDLEWARE = [
@@ -108,7 +109,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-LOGIN_URL = "admin:login"
+# Authors sign in to the workspace at /author/; the board signs in to the admin.
+LOGIN_URL = "workspace:login"
+LOGIN_REDIRECT_URL = "workspace:dashboard"
+# Failed sign-ins before the workspace's login refuses more, per username and address.
+LOGIN_THROTTLE = {
+    "ATTEMPTS": env_int("LOGIN_THROTTLE_ATTEMPTS", 5),
+    "ADDRESS_ATTEMPTS": env_int("LOGIN_THROTTLE_ADDRESS_ATTEMPTS", 30),
+    "WINDOW_SECONDS": env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60),
+}
 
 # Limits on what a request may carry: refused before anything reaches the database.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_000_000)

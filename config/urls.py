@@ -7,5 +7,6 @@ admin.site.index_title = "Editorial review"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("author/", include("workspace.urls")),
     path("", include("articles.urls")),
 ]
