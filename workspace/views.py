@@ -239,7 +239,7 @@ def version_detail(request, slug: str, number: int):
     action = request.POST.get("action", "save")
     version = selectors.author_version(author=request.user, slug=slug, number=number)
     if action == "submit":
-        return _submit_or_confirm(request, version, confirmed=None)
+        return _submit_or_confirm(request, version, confirmed=None, saved=True)
     report = version.check_integrity()
     if action == "preview":
         return redirect(reverse("workspace:preview", kwargs={"slug": slug, "number": number}))
@@ -274,7 +274,7 @@ def _confirm_page(request, version, report, *, changed: bool = False):
     return render(request, "workspace/submit_confirm.html", context)
 
 
-def _submit_or_confirm(request, version, *, confirmed: str | None):
+def _submit_or_confirm(request, version, *, confirmed: str | None, saved: bool = False):
     """Submit, unless the citation check found something the author has not yet confirmed:
     then ask, naming the findings. ``confirmed`` is the findings the author saw and accepted."""
     report = version.check_integrity()
@@ -287,13 +287,14 @@ def _submit_or_confirm(request, version, *, confirmed: str | None):
             author=request.user, slug=version.article.slug, number=version.number
         )
         if version.is_editable:
-            ReferenceFormSet = reference_formset(extra=_blank_rows(version))
             form = VersionContentForm(
                 initial={name: getattr(version, name) for name in workflow.VERSION_CONTENT_FIELDS}
             )
-            form.add_error(None, exc.message)
-            formset = ReferenceFormSet(initial=reference_initial(version), prefix="refs")
-            context = _edit_context(request, version, form, formset)
+            formset = reference_formset(extra=_blank_rows(version))(
+                initial=reference_initial(version), prefix="refs"
+            )
+            error = f"Your draft was saved, but not submitted. {exc.message}" if saved else exc.message
+            context = _edit_context(request, version, form, formset, error=error)
             return render(request, "workspace/version_edit.html", context, status=exc.status)
         context = _read_only_context(request, version, error=exc.message)
         return render(request, "workspace/version_read.html", context, status=exc.status)
