@@ -1,9 +1,17 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from articles import views
+from articles.feeds import ArticleFeed
+from articles.sitemaps import SITEMAPS
 
 app_name = "articles"
 urlpatterns = [
     path("", views.article_list, name="list"),
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
+    path("audience/", views.choose_audience, name="audience"),
+    path("editorial-policy/", views.editorial_policy, name="policy"),
+    path("feed/", ArticleFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -1,32 +1,273 @@
-"""Reader pages: only published articles, to anonymous readers."""
+"""Reader pages: only published articles, to anonymous readers (and, in pending-review mode
+only, versions awaiting the board, under a caution banner and ``noindex``)."""
 
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from datetime import datetime
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date, url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
-from articles import selectors
+from articles import pagecache, selectors
+from articles.csp import reader_headers
+from articles.models import ReferenceKind, VersionState
+from articles.structured_data import medical_web_page, plain_text, to_json_ld
 from editorial import selectors as editorial_selectors
 from editorial.audit import PUBLIC_ACTIONS
 
+SITE_NAME = "Medically reviewed answers"
 
-def article_list(request):
-    return render(request, "articles/article_list.html", {"articles": selectors.published_articles()})
+# Who the reader is, as they pick it; the cookie keeps the choice (no login).
+AUDIENCE_COOKIE = "audience"
+AUDIENCES = {
+    "patient": "Patient or caregiver",
+    "clinician": "Clinician",
+    "student": "Student",
+}
+AUDIENCE_COOKIE_AGE = 365 * 24 * 60 * 60
+
+MAX_QUERY_LENGTH = 200
+ARTICLES_PER_PAGE = 20
+CITE_ANCHOR = re.compile(r'id="cite-(\d+)-(\d+)"')
+VERSION_CREATED = "editorial.version.created"
+VERSION_SUBMITTED = "editorial.version.submitted"
+VERSION_PUBLISHED = "editorial.version.published"
 
 
-def article_detail(request, slug: str):
-    article = selectors.readable_article(slug=slug)
-    version = article.live_version
-    history = [
-        {"event": event, "label": PUBLIC_ACTIONS[event.action]}
-        for event in editorial_selectors.public_history(article=article)
-    ]
+def audience_of(request: HttpRequest) -> str:
+    value = request.COOKIES.get(AUDIENCE_COOKIE, "")
+    return value if value in AUDIENCES else ""
+
+
+def policy_numbers() -> dict:
+    editorial = settings.EDITORIAL
+    return {
+        "quorum": editorial["QUORUM"],
+        "response_days": editorial.get("RESPONSE_DAYS"),
+        "review_days": editorial.get("REVIEW_DAYS"),
+        "re_review_months": editorial["RE_REVIEW_MONTHS"],
+        "anonymous_reviews": editorial.get("ANONYMOUS_REVIEWS_TO_AUTHORS"),
+        "pending_visible": editorial.get("PENDING_REVIEW_VISIBLE", False),
+        "overdue_every_days": editorial.get("OVERDUE_EVERY_DAYS"),
+        "overdue_max_reminders": editorial.get("OVERDUE_MAX_REMINDERS"),
+    }
+
+
+def contact_email() -> str:
+    return settings.EDITORIAL.get("CONTACT_EMAIL") or settings.DEFAULT_FROM_EMAIL
+
+
+# The home page ----------------------------------------------------------------------------
+@reader_headers
+@require_safe
+def article_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:MAX_QUERY_LENGTH].strip()
+    topic = request.GET.get("topic", "")[:80].strip()
+    articles = selectors.search_published_articles(query=query, topic=topic)
+    page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    pending = []
+    if selectors.pending_review_visible() and not (query or topic):
+        pending = list(selectors.pending_articles()[:ARTICLES_PER_PAGE])
+    context = {
+        "page": page,
+        "articles": page.object_list,
+        "query": query,
+        "topic": topic,
+        "topics": selectors.published_topics(),
+        "pending": pending,
+        "searching": bool(query or topic),
+    }
+    response = render(request, "articles/article_list.html", context)
+    if query or pending:
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# The article page ---------------------------------------------------------------------------
+@reader_headers
+@require_safe
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The cached page bytes when they are current (no SQL query), a fresh render otherwise;
+    a conditional GET whose validators match gets 304."""
+    audience = audience_of(request)
+    found = pagecache.lookup(slug=slug, audience=audience)
+    page = found.page
+    if page is None:
+        page = _render_article(request, slug=slug, audience=audience, token=found.token or "")
+        if found.token is not None and found.article_id == page.article_id:
+            pagecache.store(found.key, page)
+        else:
+            pagecache.remember_slug(slug, page.article_id)
+    response = HttpResponse(page.content)
+    for name, value in page.headers:
+        response.headers[name] = value
+    response.headers["ETag"] = page.etag
+    if page.last_modified:
+        response.headers["Last-Modified"] = http_date(page.last_modified.timestamp())
+    # Browsers keep the page and ask again each time; the answer is usually a 304.
+    response.headers["Cache-Control"] = "public, no-cache"
+    patch_vary_headers(response, ["Cookie"])
+    last_modified = int(page.last_modified.timestamp()) if page.last_modified else None
+    return get_conditional_response(request, etag=page.etag, last_modified=last_modified, response=response)
+
+
+def _render_article(request: HttpRequest, *, slug: str, audience: str, token: str) -> pagecache.CachedPage:
+    """Render one article page. At most five queries, however long its history: the article
+    and live version, the references, the approvals, the public history, the update check."""
+    shown = selectors.article_for_reader(slug=slug)
+    article, version, references = shown.article, shown.version, shown.references
+    retracted = version.state == VersionState.RETRACTED
+    published = version.state == VersionState.PUBLISHED
+
+    events = list(editorial_selectors.public_history(article=article))
+    history = _history_by_version(events)
+    approvals = list(editorial_selectors.approving_reviews(version=version)) if not shown.pending else []
+    update_under_review = published and editorial_selectors.update_under_review(article=article)
+
     lead_html, body_html = version.render()
+    occurrences = Counter(int(number) for number, _ in CITE_ANCHOR.findall(lead_html + body_html))
+    cited_references = [
+        {"ref": ref, "backlinks": range(1, occurrences.get(ref.number, 0) + 1)} for ref in references
+    ]
+
+    url = request.build_absolute_uri(article.get_absolute_url())
+    policy_url = request.build_absolute_uri(reverse("articles:policy"))
+    description = plain_text(lead_html)
+    json_ld = ""
+    if published:
+        json_ld = to_json_ld(
+            medical_web_page(
+                url=url, site_name=SITE_NAME, policy_url=policy_url, version=version,
+                description=description, references=references, approvals=approvals, topic=article.topic,
+                first_published=_first_published(events),
+            )
+        )  # fmt: skip
+    noindex = shown.pending or retracted
     context = {
         "article": article,
         "version": version,
+        "pending": shown.pending,
+        "retracted": retracted,
+        "published": published,
         "lead_html": lead_html,
         "body_html": body_html,
-        "references": list(version.references.all()),
-        "approvals": list(editorial_selectors.approving_reviews(version=version)),
+        "references": cited_references,
+        "approvals": approvals,
         "history": history,
-        "update_under_review": editorial_selectors.update_under_review(article=article),
+        "update_under_review": update_under_review,
+        "next_review_due": article.next_review_due if published else None,
+        "audience": audience,
+        "audiences": AUDIENCES.items(),
+        "audience_label": AUDIENCES.get(audience, ""),
+        "canonical_url": url,
+        "description": description,
+        "json_ld": json_ld,
+        "noindex": noindex,
+        "site_name": SITE_NAME,
+        "contact_email": contact_email(),
     }
-    return render(request, "articles/article_detail.html", context)
+    content = render_to_string("articles/article_detail.html", context, request=request).encode()
+    moments = [version.published_at, version.ended_at, version.submitted_at, version.review_started_at]
+    moments += [event.created_at for event in events[-1:]]
+    last_modified = max((m for m in moments if m is not None), default=None)
+    headers = (("X-Robots-Tag", "noindex"),) if noindex else ()
+    return pagecache.CachedPage(
+        content=content,
+        etag=f'"{hashlib.sha256(content).hexdigest()[:32]}"',
+        last_modified=_whole_seconds(last_modified),
+        article_id=article.pk,
+        token=token,
+        headers=headers,
+    )
+
+
+def _first_published(events: list) -> datetime | None:
+    return next((event.created_at for event in events if event.action == VERSION_PUBLISHED), None)
+
+
+def _whole_seconds(moment: datetime | None) -> datetime | None:
+    return moment.replace(microsecond=0) if moment else None
+
+
+def _history_by_version(events: list) -> list[dict]:
+    """The public events grouped per version, newest version first; each group carries the
+    change note its author submitted with it."""
+    groups: dict[int | None, dict] = {}
+    for event in events:
+        number = getattr(event, "version_number", None)
+        group = groups.setdefault(number, {"number": number, "change_note": "", "events": []})
+        if event.action == VERSION_SUBMITTED:
+            group["change_note"] = event.message
+        show_message = event.action not in (VERSION_CREATED, VERSION_SUBMITTED)
+        group["events"].append(
+            {
+                "event": event,
+                "label": PUBLIC_ACTIONS.get(event.action, event.action),
+                "message": event.message if show_message else "",
+            }
+        )
+    return sorted(groups.values(), key=lambda group: group["number"] or 0, reverse=True)
+
+
+# The audience picker ------------------------------------------------------------------------
+@never_cache
+@require_safe
+def choose_audience(request: HttpRequest) -> HttpResponse:
+    """Keep the reader's choice in a cookie and send them back to the page they were on.
+
+    A plain GET form, so it works without JavaScript and without a CSRF token (the cached
+    article pages are the same bytes for everyone, so they cannot carry one). Setting a
+    display preference is idempotent and harmless, and ``next`` may only point back into
+    this site.
+    """
+    audience = request.GET.get("audience", "")
+    next_url = request.GET.get("next", "")
+    if not (
+        next_url.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        next_url = reverse("articles:list")
+    if "#" not in next_url and audience in AUDIENCES:
+        next_url += "#answer"
+    response = HttpResponseRedirect(next_url, status=303)
+    if audience in AUDIENCES:
+        response.set_cookie(
+            AUDIENCE_COOKIE, audience, max_age=AUDIENCE_COOKIE_AGE, samesite="Lax",
+            httponly=True, secure=request.is_secure(),
+        )  # fmt: skip
+    elif audience == "none":
+        response.delete_cookie(AUDIENCE_COOKIE, samesite="Lax")
+    return response
+
+
+# The editorial policy -----------------------------------------------------------------------
+@reader_headers
+@require_safe
+def editorial_policy(request: HttpRequest) -> HttpResponse:
+    context = {
+        "policy": policy_numbers(),
+        "board": list(editorial_selectors.board_members()),
+        "contact_email": contact_email(),
+        "reference_kinds": ReferenceKind.choices,
+    }
+    return render(request, "articles/editorial_policy.html", context)
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /author/", "Disallow: /audience/"]
+    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('articles:sitemap'))}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

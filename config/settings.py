@@ -139,7 +139,7 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 _BROKER_DIR = VAR_DIR / "broker"
 if not REDIS_URL:
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {}
@@ -148,6 +148,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),
         "processed_folder": str(_BROKER_DIR / "processed"),
+        # kombu's default is ./control, in whatever directory the worker started.
+        "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
     }
 )
@@ -184,6 +186,35 @@ EDITORIAL = {
     "ANONYMOUS_REVIEWS_TO_AUTHORS": env_bool("EDITORIAL_ANONYMOUS_REVIEWS", True),
     # Show submitted and under-review articles to readers, with a caution banner.
     "PENDING_REVIEW_VISIBLE": env_bool("EDITORIAL_PENDING_REVIEW_VISIBLE", False),
+    # The reminder policy (editorial/reminders.py). An invitation still unanswered this many
+    # days after it was sent is reminded once.
+    "INVITATION_REMINDER_DAYS": env_int("EDITORIAL_INVITATION_REMINDER_DAYS", 2),
+    # An accepted review is reminded once, this many days before it is due.
+    "DUE_SOON_DAYS": env_int("EDITORIAL_DUE_SOON_DAYS", 3),
+    # An overdue review is reminded every K days, up to M times; K days after the M-th
+    # reminder came due the editors are alerted and the assignment is flagged overdue.
+    "OVERDUE_EVERY_DAYS": env_int("EDITORIAL_OVERDUE_EVERY_DAYS", 3),
+    "OVERDUE_MAX_REMINDERS": env_int("EDITORIAL_OVERDUE_MAX_REMINDERS", 3),
+    # The sweep: how often beat runs it, and how many rows one transaction handles.
+    "SWEEP_MINUTES": env_int("EDITORIAL_SWEEP_MINUTES", 5),
+    "SWEEP_BATCH": env_int("EDITORIAL_SWEEP_BATCH", 500),
+    # A notification not handed to Celery this long after its commit (the broker was down)
+    # is handed over by the sweep; one handed over but unsent for an hour is handed again.
+    "OUTBOX_GRACE_SECONDS": env_int("EDITORIAL_OUTBOX_GRACE_SECONDS", 60),
+    "OUTBOX_REDISPATCH_MINUTES": env_int("EDITORIAL_OUTBOX_REDISPATCH_MINUTES", 60),
+    "MAIL_MAX_ATTEMPTS": env_int("EDITORIAL_MAIL_MAX_ATTEMPTS", 10),
+    # Links in emails start with this.
+    "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
+}
+
+# Celery beat runs the reminder sweep; a sweep that could not start in time is dropped,
+# the next one finds the same state.
+CELERY_BEAT_SCHEDULE = {
+    "editorial-reminder-sweep": {
+        "task": "editorial.tasks.sweep_reminders",
+        "schedule": EDITORIAL["SWEEP_MINUTES"] * 60,
+        "options": {"expires": EDITORIAL["SWEEP_MINUTES"] * 60},
+    },
 }
 
 LOGGING = {

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from articles.models import Article, ArticleVersion, VersionState
 from editorial.audit import PUBLIC_ACTIONS
-from editorial.models import AuditEvent, Decision, Review
+from editorial.models import AssignmentState, AuditEvent, BoardMember, Decision, Review, ReviewAssignment
 
 
 def approving_reviews(*, version: ArticleVersion) -> QuerySet[Review]:
@@ -16,6 +20,11 @@ def approving_reviews(*, version: ArticleVersion) -> QuerySet[Review]:
         .select_related("reviewer__board_member")
         .order_by("created_at")
     )
+
+
+def board_members() -> QuerySet[BoardMember]:
+    """The medical advisory board as readers see it: names, credentials, specialties."""
+    return BoardMember.objects.filter(user__is_active=True).order_by("display_name")
 
 
 def public_history(*, article: Article) -> QuerySet[AuditEvent]:
@@ -33,3 +42,108 @@ def update_under_review(*, article: Article) -> bool:
         state__in=[VersionState.SUBMITTED, VersionState.UNDER_REVIEW],
         number__gt=article.live_version.number if article.live_version else 0,
     ).exists()
+
+
+# The board's admin dashboard -------------------------------------------------------------
+
+OPEN_ASSIGNMENT_STATES = (AssignmentState.INVITED, AssignmentState.ACCEPTED)
+
+
+def assignments_waiting_for(*, reviewer) -> QuerySet[ReviewAssignment]:
+    """The reviewer's open invitations and assignments on versions still in review."""
+    return (
+        ReviewAssignment.objects.filter(
+            reviewer=reviewer,
+            state__in=OPEN_ASSIGNMENT_STATES,
+            version__state__in=[VersionState.SUBMITTED, VersionState.UNDER_REVIEW],
+        )
+        .select_related("version__article")
+        .order_by("review_due", "pk")
+    )
+
+
+def versions_awaiting_decision(*, editor) -> QuerySet[ArticleVersion]:
+    """Versions where the next move is an editor's: submitted (assign and start the review),
+    under review with every assignment closed, the quorum reached or an objection recorded,
+    approved (publish). Never the editor's own versions."""
+    open_assignment = ReviewAssignment.objects.filter(
+        version=OuterRef("pk"), state__in=OPEN_ASSIGNMENT_STATES
+    )
+    objection = Review.objects.filter(
+        version=OuterRef("pk"), decision__in=[Decision.REQUEST_CHANGES, Decision.REJECT]
+    )
+    approvals = (
+        Review.objects.filter(version=OuterRef("pk"), decision=Decision.APPROVE)
+        .values("version")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    under_review = Q(state=VersionState.UNDER_REVIEW)
+    return (
+        ArticleVersion.objects.annotate(
+            approvals=Coalesce(Subquery(approvals), 0),
+            has_open_assignment=Exists(open_assignment),
+            has_objection=Exists(objection),
+        )
+        .filter(
+            Q(state__in=[VersionState.SUBMITTED, VersionState.APPROVED])
+            | (under_review & Q(has_open_assignment=False))
+            | (under_review & Q(has_objection=True))
+            | (under_review & Q(approvals__gte=settings.EDITORIAL["QUORUM"]))
+        )
+        .exclude(author=editor)
+        .select_related("article")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def overdue_assignments(*, now: datetime, reviewer=None) -> QuerySet[ReviewAssignment]:
+    """Open assignments past a due date (or flagged overdue by the reminder sweep); one
+    reviewer's, or everyone's."""
+    queryset = ReviewAssignment.objects.filter(state__in=OPEN_ASSIGNMENT_STATES).filter(
+        Q(overdue=True) | Q(review_due__lt=now) | Q(state=AssignmentState.INVITED, response_due__lt=now)
+    )
+    if reviewer is not None:
+        queryset = queryset.filter(reviewer=reviewer)
+    return queryset.select_related("version__article", "reviewer__board_member").order_by("review_due", "pk")
+
+
+def articles_due_for_re_review(*, now: datetime, within_days: int = 30) -> list[Article]:
+    """Published articles whose re-review falls due within ``within_days`` (or is past),
+    soonest first. The database narrows the list; ``next_review_due`` decides."""
+    from articles.models import add_months
+
+    horizon = now + timedelta(days=within_days)
+    default_cutoff = add_months(horizon, -settings.EDITORIAL["RE_REVIEW_MONTHS"])
+    candidates = (
+        Article.objects.published()
+        .filter(Q(re_review_months__isnull=False) | Q(live_version__published_at__lte=default_cutoff))
+        .select_related("live_version")
+    )
+    due = [a for a in candidates if a.next_review_due and a.next_review_due <= horizon]
+    return sorted(due, key=lambda article: (article.next_review_due, article.pk))
+
+
+def board_members_with_load() -> QuerySet[BoardMember]:
+    """Active board members who may review, each with ``open_load``: their open assignments."""
+    may_review = Q(user__groups__permissions__codename="review_version") | Q(
+        user__user_permissions__codename="review_version"
+    )
+    reviewers = BoardMember.objects.filter(may_review, user__is_active=True).values("pk")
+    load = (
+        ReviewAssignment.objects.filter(reviewer=OuterRef("user_id"), state__in=OPEN_ASSIGNMENT_STATES)
+        .values("reviewer")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        BoardMember.objects.filter(pk__in=reviewers)
+        .annotate(open_load=Coalesce(Subquery(load), 0))
+        .select_related("user")
+        .order_by("display_name", "pk")
+    )
+
+
+def version_audit_trail(*, version: ArticleVersion) -> QuerySet[AuditEvent]:
+    """Every audit event about one version, in chain order."""
+    return AuditEvent.objects.filter(version=version).order_by("seq")

@@ -1,0 +1,159 @@
+"""The rendered bytes of reader article pages, in Django's cache (Redis when ``REDIS_URL``
+is set, local memory otherwise).
+
+A published version never changes, but its page also shows things that do: the review
+history, the "update under review" notice, a retraction. Every one of those changes writes
+an audit event, so each article has a *token* in the cache that is replaced whenever an event
+is written for it (at once, and again when the transaction commits). A cached page records
+the token it was rendered under and is served only while that token is still current:
+
+- a hit costs two cache reads and no SQL query;
+- the token is read *before* the database, so a page rendered from a snapshot that a
+  concurrent commit made stale is stored under the old token and never served;
+- anything that changes many pages at once (a board member's name or credentials) replaces
+  the site-wide generation, which is part of every page key;
+- the key also holds a fingerprint of the editorial settings and of the reader templates and
+  stylesheet, so a deploy or a settings change never serves yesterday's markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+PREFIX = "reader"
+GENERATION_KEY = f"{PREFIX}:generation"
+# Pages are rebuilt at least this often even if nothing changed (seconds).
+PAGE_TIMEOUT = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """One rendered page and what a conditional GET needs to answer 304 without rendering."""
+
+    content: bytes
+    etag: str
+    last_modified: datetime | None
+    article_id: int
+    token: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def _new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def _article_key(article_id: int) -> str:
+    return f"{PREFIX}:article:{article_id}"
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of the files that shape a reader page; computed once per process."""
+    root = Path(settings.BASE_DIR)
+    files = sorted((root / "articles" / "templates" / "articles").glob("*.html"))
+    files += [root / "templates" / "base.html", *sorted((root / "static" / "css").glob("*.css"))]
+    digest = hashlib.sha256()
+    for path in files:
+        if path.exists():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def settings_fingerprint() -> str:
+    editorial = sorted((str(k), repr(v)) for k, v in settings.EDITORIAL.items())
+    return hashlib.sha256(repr(editorial).encode()).hexdigest()[:12]
+
+
+def _token(key: str) -> str:
+    value = cache.get(key)
+    if value is None:
+        cache.add(key, _new_token(), timeout=None)
+        value = cache.get(key)
+    return value
+
+
+def generation() -> str:
+    return _token(GENERATION_KEY)
+
+
+def page_key(*, slug: str, audience: str, generation: str) -> str:
+    return ":".join(
+        [PREFIX, "page", code_fingerprint(), settings_fingerprint(), generation, slug, audience or "none"]
+    )
+
+
+def _slug_key(slug: str) -> str:
+    return f"{PREFIX}:slug:{slug}"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The answer of the cache for one request: a current page, or what a fresh render must
+    be stored with. ``token`` is read before the database is, and is ``None`` when the
+    article behind the slug is not known yet (then the fresh page is not stored)."""
+
+    key: str
+    page: CachedPage | None
+    article_id: int | None
+    token: str | None
+
+
+def lookup(*, slug: str, audience: str) -> Lookup:
+    key = page_key(slug=slug, audience=audience, generation=generation())
+    page = cache.get(key)
+    article_id = page.article_id if page is not None else cache.get(_slug_key(slug))
+    if article_id is None:
+        return Lookup(key=key, page=None, article_id=None, token=None)
+    token = _token(_article_key(article_id))
+    if page is not None and page.token == token:
+        return Lookup(key=key, page=page, article_id=article_id, token=token)
+    return Lookup(key=key, page=None, article_id=article_id, token=token)
+
+
+def remember_slug(slug: str, article_id: int) -> None:
+    """Which article a slug names, so the next render can read its token first."""
+    cache.set(_slug_key(slug), article_id, timeout=None)
+
+
+def store(key: str, page: CachedPage) -> None:
+    cache.set(key, page, timeout=PAGE_TIMEOUT)
+
+
+def _replace(key: str) -> None:
+    cache.set(key, _new_token(), timeout=None)
+
+
+def invalidate_article(article_id: int) -> None:
+    """Make every cached page of this article stale: now, and again once the change commits
+    (a reader who rendered from the pre-commit snapshot meanwhile stored it under a token
+    that is already gone)."""
+    key = _article_key(article_id)
+    _replace(key)
+    transaction.on_commit(lambda: _replace(key))
+
+
+def invalidate_all() -> None:
+    _replace(GENERATION_KEY)
+    transaction.on_commit(lambda: _replace(GENERATION_KEY))
+
+
+# Receivers, connected in ``ArticlesConfig.ready``.
+def on_audit_event_saved(sender, instance, **kwargs) -> None:
+    invalidate_article(instance.article_id)
+
+
+def on_article_saved(sender, instance, **kwargs) -> None:
+    invalidate_article(instance.pk)
+
+
+def on_board_member_saved(sender, instance, **kwargs) -> None:
+    invalidate_all()
