@@ -195,3 +195,104 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only: they cannot be deleted.")
+
+
+class ReminderRule(models.TextChoices):
+    INVITATION = "invitation", "Unanswered invitation"
+    DUE_SOON = "due_soon", "Review due soon"
+    OVERDUE = "overdue", "Review overdue"
+    ESCALATION = "escalation", "Escalated to the editors"
+    RE_REVIEW = "re_review", "Re-review due"
+
+
+class Reminder(models.Model):
+    """One reminder, escalation or re-review notice the sweep has claimed: its row is the
+    claim, inserted before any mail goes out. Not the mail itself: that is a ``Notification``."""
+
+    rule = models.CharField(max_length=20, choices=ReminderRule.choices)
+    step = models.PositiveSmallIntegerField(default=1, help_text="Which reminder of the rule, from 1.")
+    assignment = models.ForeignKey(
+        ReviewAssignment, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders"
+    )
+    version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="reminders")
+    due_at = models.DateTimeField(help_text="When this step of the policy came due.")
+    created_at = models.DateTimeField(default=timezone.now, help_text="When the sweep claimed it.")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "rule", "step"],
+                condition=models.Q(assignment__isnull=False),
+                name="one_reminder_per_assignment_rule_step",
+            ),
+            models.UniqueConstraint(
+                fields=["version", "rule", "step"],
+                condition=models.Q(assignment__isnull=True),
+                name="one_notice_per_version_rule_step",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rule="re_review", assignment__isnull=True)
+                | (~models.Q(rule="re_review") & models.Q(assignment__isnull=False)),
+                name="reminder_has_assignment_unless_re_review",
+            ),
+            models.CheckConstraint(condition=models.Q(step__gte=1), name="reminder_step_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} #{self.step} ({self.assignment_id or self.version_id})"
+
+
+class NotificationKind(models.TextChoices):
+    INVITED = "invited", "Invitation to review"
+    REMINDER_INVITATION = "reminder_invitation", "Reminder: unanswered invitation"
+    REMINDER_DUE_SOON = "reminder_due_soon", "Reminder: review due soon"
+    REMINDER_OVERDUE = "reminder_overdue", "Reminder: review overdue"
+    ESCALATED = "escalated", "Escalation: overdue review"
+    RE_REVIEW_DUE = "re_review_due", "Re-review due"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Version approved"
+    PUBLISHED = "published", "Version published"
+
+
+class Notification(models.Model):
+    """One email to one person, written in the same transaction as the event that causes it
+    (an outbox) and sent later by a Celery task. Not the audit trail: mails may be retried,
+    events never change."""
+
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+    )
+    to_email = models.EmailField(max_length=254)
+    version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="notifications")
+    reminder = models.ForeignKey(
+        Reminder, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
+    context = models.JSONField(
+        default=dict, blank=True, help_text="What the templates need, fixed when the event happened."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was last handed to the Celery broker."
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="notification_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to_email}"
+
+    @property
+    def is_sent(self) -> bool:
+        return self.sent_at is not None

@@ -4,7 +4,9 @@ nothing else writes a version's or an assignment's state.
 Each service: locks the article row and then the version row (always in that order, so two
 services never deadlock), checks the actor's permission (django-fsm does not), runs the
 transition, saves, and writes the audit event in the same transaction. A refusal raises a
-``WorkflowError`` before anything is written.
+``WorkflowError`` before anything is written. Emails are ``Notification`` rows written in the
+same transaction and handed to Celery once it commits (``editorial.notifications``): a
+transition never fails because the broker is down.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from articles.models import Article, ArticleVersion, Reference, VersionFrozen, VersionState
-from editorial import audit
+from editorial import audit, notifications
 from editorial.errors import (
     ApprovalBlocked,
     ConcurrentChange,
@@ -269,6 +271,7 @@ def version_approve(*, version: ArticleVersion, actor, message: str = "") -> Art
     version = _transition(version, "approve", actor=actor, verb="approved", message=message,
                           data={"approvals": approvals, "quorum": quorum()})  # fmt: skip
     _close_open_assignments(version, actor=actor)
+    notifications.notify_approved(version)
     return version
 
 
@@ -295,6 +298,9 @@ def version_request_changes(*, version: ArticleVersion, actor, message: str) -> 
     version = _lock_version(version)
     version = _transition(version, "request_changes", actor=actor, verb="changes requested", message=message)
     _close_open_assignments(version, actor=actor)
+    # The author reads the editor's message and the reviewers' comments to the author, never
+    # their confidential comments.
+    notifications.notify_changes_requested(version, message=message)
     return version
 
 
@@ -322,6 +328,7 @@ def version_publish(*, version: ArticleVersion, actor) -> ArticleVersion:
                     data={"by_version": version.number})  # fmt: skip
     Article.objects.filter(pk=article.pk).update(live_version=version)
     article.live_version = version
+    notifications.notify_published(version)
     return version
 
 
@@ -381,6 +388,7 @@ def assignment_create(*, version: ArticleVersion, reviewer, actor, response_due:
                  message=f"{audit.actor_label(reviewer)} invited to review.",
                  data={"assignment": assignment.pk, "reviewer": reviewer.pk,
                        "review_due": assignment.review_due.date().isoformat()})  # fmt: skip
+    notifications.notify_invited(assignment)
     return assignment
 
 

@@ -1,0 +1,262 @@
+"""The outbox: every email is a ``Notification`` row written in the transaction of the event
+that causes it, handed to Celery when that transaction commits, and sent at most once.
+
+- A rolled-back event leaves no row, so it sends nothing.
+- Handing over happens in an on-commit callback that never raises: if the broker is down at
+  that moment the event still succeeds for the user, the row stays pending, and the next
+  sweep (``editorial.reminders.sweep``) hands it over again.
+- ``deliver`` locks the row and sends only if it is not yet sent, so a task delivered twice
+  (``acks_late``, a redelivery, a sweep handing the row over again) sends one mail.
+
+The context stored on each row is fixed when the event happens and holds only what the
+recipient may read: for an author, never a reviewer's confidential comment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as db_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from articles.models import ArticleVersion
+from editorial import audit
+from editorial.models import Decision, Notification, NotificationKind, ReviewAssignment
+
+logger = logging.getLogger(__name__)
+
+Dispatch = Callable[[Sequence[int]], object]
+
+# How many notification ids one Celery task carries.
+TASK_CHUNK = 100
+
+
+# Building rows ---------------------------------------------------------------------------
+
+
+def site_url(path: str) -> str:
+    return settings.EDITORIAL["SITE_URL"] + path
+
+
+def display_date(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return timezone.localtime(moment).strftime("%-d %B %Y")
+
+
+def admin_url(model: str, pk: int | None = None) -> str:
+    """The admin page for a row of ``editorial.<model>``, or the admin index."""
+    try:
+        path = reverse(f"admin:editorial_{model}_change", args=[pk]) if pk else reverse("admin:index")
+    except NoReverseMatch:
+        path = "/admin/"
+    return site_url(path)
+
+
+def version_context(version: ArticleVersion) -> dict:
+    article = version.article
+    return {
+        "article_title": version.title,
+        "article_slug": article.slug,
+        "version_number": version.number,
+        "article_url": site_url(article.get_absolute_url()),
+    }
+
+
+def editors() -> list:
+    """The people told about escalations and re-reviews: active users who may decide on
+    versions (the Editor group), with an email address."""
+    User = get_user_model()
+    return list(
+        User.objects.with_perm("articles.decide_version", include_superusers=False)
+        .filter(is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+    )
+
+
+def row(*, kind: str, recipient, version: ArticleVersion, context: dict, reminder=None) -> Notification | None:
+    """An unsaved notification to ``recipient``, or None when they have no address."""
+    if not recipient.email:
+        logger.warning("No email address for %s: %s not written", recipient, kind)
+        return None
+    return Notification(
+        kind=kind,
+        recipient=recipient,
+        to_email=recipient.email,
+        version=version,
+        reminder=reminder,
+        context={"recipient_name": audit.actor_label(recipient), **context},
+    )
+
+
+def queue(rows: Iterable[Notification | None], *, dispatch: Dispatch | None = None) -> list[Notification]:
+    """Write the rows in the current transaction; hand them to Celery once it commits."""
+    if not db_connection.in_atomic_block:
+        raise RuntimeError("notifications.queue must run inside the transaction of the event")
+    created = Notification.objects.bulk_create([item for item in rows if item is not None])
+    ids = [item.pk for item in created]
+    if ids:
+        transaction.on_commit(_hand_over_after_commit(ids, dispatch or enqueue))
+    return created
+
+
+def _hand_over_after_commit(ids: list[int], dispatch: Dispatch) -> Callable[[], None]:
+    # A plain function, not functools.partial: Django 5.2's robust on-commit logging needs
+    # __qualname__. And it never raises: the event has committed, the sweep will retry.
+    def hand_over() -> None:
+        try:
+            dispatch(ids)
+        except Exception:
+            logger.warning(
+                "Could not hand %d notification(s) to the broker; the next sweep will.", len(ids),
+                exc_info=True,
+            )  # fmt: skip
+
+    return hand_over
+
+
+def enqueue(ids: Sequence[int]) -> None:
+    """Hand notifications to the Celery broker, in chunks, and note when each was handed over."""
+    from editorial.tasks import send_notifications
+
+    ids = list(ids)
+    for start in range(0, len(ids), TASK_CHUNK):
+        chunk = ids[start : start + TASK_CHUNK]
+        send_notifications.apply_async(args=[chunk])
+        Notification.objects.filter(pk__in=chunk).update(dispatched_at=timezone.now())
+
+
+# Notifications on workflow events --------------------------------------------------------
+
+
+def notify_invited(assignment: ReviewAssignment) -> list[Notification]:
+    version = assignment.version
+    return queue(
+        [
+            row(kind=NotificationKind.INVITED, recipient=assignment.reviewer, version=version,
+                context={**version_context(version),
+                         "response_due": display_date(assignment.response_due),
+                         "review_due": display_date(assignment.review_due),
+                         "link": admin_url("reviewassignment", assignment.pk)})  # fmt: skip
+        ]
+    )
+
+
+def comments_for_author(version: ArticleVersion) -> list[dict]:
+    """The reviewers' comments meant for the author: ``comment_to_author`` only, never the
+    confidential comment; without names when reviews are anonymous to authors."""
+    anonymous = settings.EDITORIAL["ANONYMOUS_REVIEWS_TO_AUTHORS"]
+    comments = []
+    reviews = version.reviews.select_related("reviewer__board_member").only(
+        "decision", "comment_to_author", "created_at", "reviewer__first_name", "reviewer__last_name",
+        "reviewer__username", "reviewer__board_member__display_name",
+    )  # fmt: skip
+    for number, review in enumerate(reviews.order_by("created_at", "pk"), start=1):
+        if not review.comment_to_author.strip():
+            continue
+        comments.append(
+            {
+                "reviewer": f"Reviewer {number}" if anonymous else audit.actor_label(review.reviewer),
+                "decision": str(Decision(review.decision).label),
+                "comment": review.comment_to_author,
+            }
+        )
+    return comments
+
+
+def notify_changes_requested(version: ArticleVersion, *, message: str) -> list[Notification]:
+    return queue(
+        [
+            row(kind=NotificationKind.CHANGES_REQUESTED, recipient=version.author, version=version,
+                context={**version_context(version), "message": message,
+                         "comments": comments_for_author(version),
+                         "link": site_url("/author/")})  # fmt: skip
+        ]
+    )
+
+
+def notify_approved(version: ArticleVersion) -> list[Notification]:
+    return queue(
+        [
+            row(kind=NotificationKind.APPROVED, recipient=version.author, version=version,
+                context={**version_context(version), "link": site_url("/author/")})  # fmt: skip
+        ]
+    )
+
+
+def notify_published(version: ArticleVersion) -> list[Notification]:
+    return queue(
+        [
+            row(kind=NotificationKind.PUBLISHED, recipient=version.author, version=version,
+                context={**version_context(version),
+                         "published_at": display_date(version.published_at)})  # fmt: skip
+        ]
+    )
+
+
+# Sending ---------------------------------------------------------------------------------
+
+
+def build_message(notification: Notification, *, connection=None) -> EmailMultiAlternatives:
+    context = {**notification.context, "site_url": settings.EDITORIAL["SITE_URL"]}
+    base = f"editorial/email/{notification.kind}"
+    subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
+    text = render_to_string(f"{base}.txt", context)
+    html = render_to_string(f"{base}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, to=[notification.to_email], connection=connection
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def deliver(notification_id: int, *, connection=None) -> Notification | None:
+    """Send one notification unless it is already sent (or being sent by someone else right
+    now). Returns the notification if this call sent it. Mail errors are recorded on the row
+    and raised, for the task to retry."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id, sent_at__isnull=True)
+            .first()
+        )
+        if notification is None:
+            return None
+        notification.attempts += 1
+        try:
+            build_message(notification, connection=connection).send()
+        except Exception as exc:
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            notification.save(update_fields=["attempts", "last_error"])
+            error = exc
+        else:
+            notification.sent_at = timezone.now()
+            notification.last_error = ""
+            notification.save(update_fields=["attempts", "sent_at", "last_error"])
+            return notification
+    raise error
+
+
+def deliver_many(ids: Sequence[int]) -> list[Notification]:
+    """Send each notification not yet sent, over one mail connection. Stops at the first mail
+    error (the server is likely down) and raises it; what was sent stays sent."""
+    sent = []
+    mail = get_connection()
+    mail.open()
+    try:
+        for notification_id in ids:
+            notification = deliver(notification_id, connection=mail)
+            if notification is not None:
+                sent.append(notification)
+    finally:
+        mail.close()
+    return sent

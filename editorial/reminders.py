@@ -1,0 +1,439 @@
+"""The reminder sweep: reminders, escalations and re-review notices, worked out from state.
+
+Celery beat runs ``sweep`` every few minutes (``EDITORIAL["SWEEP_MINUTES"]``); ``manage.py
+send_reminders`` runs it by hand. The sweep does not read a queue of scheduled messages: it
+asks the database what is due now and has not been claimed yet, so it heals itself after an
+outage and a missed day is never lost.
+
+The policy (``settings.EDITORIAL``), for an open assignment (invited or accepted):
+
+- ``invitation``: still invited ``INVITATION_REMINDER_DAYS`` after the invitation, and the
+  review not yet due: one reminder to the reviewer.
+- ``due_soon``: accepted, due within ``DUE_SOON_DAYS``, and accepted before that window
+  opened: one reminder to the reviewer.
+- ``overdue``: past its review date. Step *n* (1..M, ``OVERDUE_MAX_REMINDERS``) comes due
+  ``(n-1) * K`` days after the review date (K: ``OVERDUE_EVERY_DAYS``).
+- ``escalation``: ``M * K`` days past the review date: the editors are alerted once and the
+  assignment is flagged ``overdue``.
+
+And for a published article, ``re_review``: its live version comes due for re-review
+(``Article.next_review_due``): the editors are told once for that version.
+
+Steps are positions in time. A sweep sends, per assignment and rule, the step that is due
+*now*: after an outage that skipped several steps it sends the latest one, not one per
+missed step or day; earlier steps are never sent late.
+
+Exactly once: every reminder is a ``Reminder`` row with a unique key (assignment, rule,
+step), or (version, rule, step) for a re-review. The sweep claims a batch with one
+``INSERT ... ON CONFLICT DO NOTHING RETURNING``: only the rows this sweep inserted come back,
+and only those get an audit event and a notification, in the same transaction. A second
+sweep running at the same moment waits on the first one's uncommitted keys and then gets
+nothing back for them. Each batch locks its articles first, in id order, as the workflow
+services do, so the sweep and the services never deadlock.
+
+Queries grow with batches, not rows: per batch one read, one article lock, one claim, one
+notification insert (plus the audit trail's own appends, which lock and chain per event).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from articles.models import Article, VersionState
+from editorial import audit, notifications
+from editorial.models import (
+    AssignmentState,
+    Notification,
+    NotificationKind,
+    Reminder,
+    ReminderRule,
+    ReviewAssignment,
+)
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATES = (AssignmentState.INVITED, AssignmentState.ACCEPTED)
+ASSIGNMENT_RULES = (
+    ReminderRule.INVITATION,
+    ReminderRule.DUE_SOON,
+    ReminderRule.OVERDUE,
+    ReminderRule.ESCALATION,
+)
+NOTIFICATION_KIND = {
+    ReminderRule.INVITATION: NotificationKind.REMINDER_INVITATION,
+    ReminderRule.DUE_SOON: NotificationKind.REMINDER_DUE_SOON,
+    ReminderRule.OVERDUE: NotificationKind.REMINDER_OVERDUE,
+    ReminderRule.ESCALATION: NotificationKind.ESCALATED,
+    ReminderRule.RE_REVIEW: NotificationKind.RE_REVIEW_DUE,
+}
+# The shortest re-review interval is one month: articles published more recently are never due.
+SHORTEST_RE_REVIEW = timedelta(days=28)
+
+
+@dataclass(frozen=True)
+class Policy:
+    invitation_days: int
+    due_soon_days: int
+    overdue_every_days: int
+    overdue_max: int
+    batch: int
+    outbox_grace: timedelta
+    outbox_redispatch: timedelta
+    mail_max_attempts: int
+
+    @classmethod
+    def from_settings(cls) -> Policy:
+        conf = settings.EDITORIAL
+        policy = cls(
+            invitation_days=conf["INVITATION_REMINDER_DAYS"],
+            due_soon_days=conf["DUE_SOON_DAYS"],
+            overdue_every_days=conf["OVERDUE_EVERY_DAYS"],
+            overdue_max=conf["OVERDUE_MAX_REMINDERS"],
+            batch=conf["SWEEP_BATCH"],
+            outbox_grace=timedelta(seconds=conf["OUTBOX_GRACE_SECONDS"]),
+            outbox_redispatch=timedelta(minutes=conf["OUTBOX_REDISPATCH_MINUTES"]),
+            mail_max_attempts=conf["MAIL_MAX_ATTEMPTS"],
+        )
+        for name in ("invitation_days", "due_soon_days", "overdue_every_days", "overdue_max", "batch"):
+            if getattr(policy, name) < 1:
+                raise ImproperlyConfigured(f"EDITORIAL reminder policy: {name} must be at least 1.")
+        return policy
+
+    @property
+    def every(self) -> timedelta:
+        return timedelta(days=self.overdue_every_days)
+
+    @property
+    def escalate_after(self) -> timedelta:
+        return self.every * self.overdue_max
+
+    def overdue_step(self, review_due: datetime, now: datetime) -> int:
+        """The overdue reminder due now: 1 on the review date, +1 every K days, at most M."""
+        return min((now - review_due) // self.every + 1, self.overdue_max)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """One reminder this sweep claimed (and so is the one to send)."""
+
+    rule: str
+    step: int
+    reminder_id: int
+    article_slug: str
+    version_number: int
+    recipients: tuple[str, ...]
+    subject: str  # who or what it is about, for the command's report
+
+    def __str__(self) -> str:
+        rule = ReminderRule(self.rule).label.lower()
+        step = f" (reminder {self.step})" if self.rule == ReminderRule.OVERDUE else ""
+        to = ", ".join(self.recipients) or "nobody with an email address"
+        return f"{rule}{step}: {self.subject}, {self.article_slug} v{self.version_number} -> {to}"
+
+
+@dataclass
+class SweepResult:
+    claimed: list[Claimed] = field(default_factory=list)
+    handed_over: int = 0  # pending notifications from earlier events handed over again
+
+    def __bool__(self) -> bool:
+        return bool(self.claimed or self.handed_over)
+
+
+# What is due -------------------------------------------------------------------------------
+
+
+def _claimed(rule: str, condition: Q | None = None) -> Exists:
+    reminders = Reminder.objects.filter(assignment=OuterRef("pk"), rule=rule)
+    if condition is not None:
+        reminders = reminders.filter(condition)
+    return Exists(reminders)
+
+
+def assignments_due(rule: str, *, now: datetime, policy: Policy) -> QuerySet[ReviewAssignment]:
+    """Open assignments for which ``rule`` has a step due now that nobody has claimed."""
+    open_assignments = ReviewAssignment.objects.filter(state__in=OPEN_STATES)
+    if rule == ReminderRule.INVITATION:
+        return open_assignments.filter(
+            ~_claimed(rule),
+            state=AssignmentState.INVITED,
+            created_at__lte=now - timedelta(days=policy.invitation_days),
+            review_due__gt=now,
+        )
+    if rule == ReminderRule.DUE_SOON:
+        window = timedelta(days=policy.due_soon_days)
+        return open_assignments.filter(
+            ~_claimed(rule),
+            state=AssignmentState.ACCEPTED,
+            review_due__gt=now,
+            review_due__lte=now + window,
+            # Accepted inside the window: they know it is due soon.
+            responded_at__lte=F("review_due") - window,
+        )
+    if rule == ReminderRule.OVERDUE:
+        # The step due now was claimed if a reminder came due less than K days ago, or the
+        # last step (M) was claimed.
+        current = Q(due_at__gt=now - policy.every) | Q(step__gte=policy.overdue_max)
+        return open_assignments.filter(~_claimed(rule, current), review_due__lte=now)
+    if rule == ReminderRule.ESCALATION:
+        return open_assignments.filter(~_claimed(rule), review_due__lte=now - policy.escalate_after)
+    raise ValueError(f"Not an assignment rule: {rule}")
+
+
+def step_due(rule: str, assignment: ReviewAssignment, *, now: datetime, policy: Policy) -> tuple[int, datetime]:
+    """(step, when it came due) for an assignment ``assignments_due`` returned."""
+    if rule == ReminderRule.INVITATION:
+        return 1, assignment.created_at + timedelta(days=policy.invitation_days)
+    if rule == ReminderRule.DUE_SOON:
+        return 1, assignment.review_due - timedelta(days=policy.due_soon_days)
+    if rule == ReminderRule.OVERDUE:
+        step = policy.overdue_step(assignment.review_due, now)
+        return step, assignment.review_due + policy.every * (step - 1)
+    if rule == ReminderRule.ESCALATION:
+        return 1, assignment.review_due + policy.escalate_after
+    raise ValueError(f"Not an assignment rule: {rule}")
+
+
+def articles_due_for_re_review(*, now: datetime) -> QuerySet[Article]:
+    """Published articles whose live version may be due for re-review and has no notice yet
+    (``next_review_due`` decides: the interval is in months, per article)."""
+    noticed = Reminder.objects.filter(version=OuterRef("live_version"), rule=ReminderRule.RE_REVIEW)
+    return Article.objects.filter(
+        ~Exists(noticed),
+        live_version__state=VersionState.PUBLISHED,
+        live_version__published_at__lte=now - SHORTEST_RE_REVIEW,
+    )
+
+
+def _batches(queryset: QuerySet, size: int) -> Iterator[list]:
+    """Keyset pagination by primary key: each batch is one query however many rows there are."""
+    last = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last).order_by("pk")[:size])
+        if not batch:
+            return
+        last = batch[-1].pk
+        yield batch
+
+
+# Claiming ----------------------------------------------------------------------------------
+
+
+def _claim(keys: Sequence[tuple[str, int, int | None, int, datetime]], *, now: datetime) -> dict:
+    """Insert Reminder rows (rule, step, assignment_id, version_id, due_at); return the ones
+    this call inserted, as {(rule, step, assignment_id, version_id): reminder id}. A key
+    someone else holds (committed, or still in flight: the insert waits for it) comes back
+    absent, and its reminder is not ours to send."""
+    if not keys:
+        return {}
+    quote = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    columns = ("rule", "step", "assignment_id", "version_id", "due_at", "created_at")
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(keys))
+    sql = (
+        f"INSERT INTO {quote(Reminder._meta.db_table)} ({', '.join(map(quote, columns))}) "
+        f"VALUES {values} ON CONFLICT DO NOTHING "
+        f"RETURNING {quote('id')}, {quote('rule')}, {quote('step')}, {quote('assignment_id')}, "
+        f"{quote('version_id')}"
+    )
+    params = []
+    for rule, step, assignment_id, version_id, due_at in keys:
+        params += [str(rule), step, assignment_id, version_id, adapt(due_at), adapt(now)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {(rule, step, assignment_id, version_id): pk for pk, rule, step, assignment_id, version_id in rows}
+
+
+def _lock_articles(article_ids) -> None:
+    """Lock the batch's articles in id order, before anything else, as the services do."""
+    list(
+        Article.objects.select_for_update()
+        .filter(pk__in=sorted(set(article_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# The sweep ---------------------------------------------------------------------------------
+
+
+def _reminder_message(rule: str, step: int, assignment: ReviewAssignment, policy: Policy, now) -> str:
+    who = audit.actor_label(assignment.reviewer)
+    due = notifications.display_date(assignment.review_due)
+    if rule == ReminderRule.INVITATION:
+        return f"Reminder sent to {who}: the invitation to review is unanswered."
+    if rule == ReminderRule.DUE_SOON:
+        return f"Reminder sent to {who}: the review is due on {due}."
+    if rule == ReminderRule.OVERDUE:
+        return f"Reminder {step} of {policy.overdue_max} sent to {who}: the review was due on {due}."
+    days = (now - assignment.review_due).days
+    return f"The review by {who}, due on {due}, is {days} days overdue: the editors were alerted."
+
+
+def _process_assignments(rule: str, batch: list[ReviewAssignment], *, now: datetime, policy: Policy,
+                         editors: list, dispatch) -> list[Claimed]:  # fmt: skip
+    rule = str(rule)
+    steps = {a.pk: step_due(rule, a, now=now, policy=policy) for a in batch}
+    batch = sorted(batch, key=lambda a: (a.version.article_id, a.pk))
+    claimed_out: list[Claimed] = []
+    with transaction.atomic():
+        _lock_articles(a.version.article_id for a in batch)
+        keys = [(rule, steps[a.pk][0], a.pk, a.version_id, steps[a.pk][1]) for a in batch]
+        claimed = _claim(keys, now=now)
+        rows, escalated = [], []
+        for assignment in batch:
+            step, due_at = steps[assignment.pk]
+            reminder_id = claimed.get((rule, step, assignment.pk, assignment.version_id))
+            if reminder_id is None:
+                continue
+            version = assignment.version
+            reviewer = assignment.reviewer
+            escalation = rule == ReminderRule.ESCALATION
+            audit.record(
+                article=version.article_id, version=version, actor=None,
+                action="editorial.assignment.escalated" if escalation else "editorial.assignment.reminded",
+                message=_reminder_message(rule, step, assignment, policy, now),
+                data={"assignment": assignment.pk, "reviewer": reviewer.pk, "rule": rule, "step": step,
+                      "reminder": reminder_id, "review_due": assignment.review_due.date().isoformat()},
+            )  # fmt: skip
+            context = {
+                **notifications.version_context(version),
+                "reviewer_name": audit.actor_label(reviewer),
+                "step": step,
+                "max_steps": policy.overdue_max,
+                "review_due": notifications.display_date(assignment.review_due),
+                "response_due": notifications.display_date(assignment.response_due),
+                "days_overdue": max((now - assignment.review_due).days, 0),
+                "link": notifications.admin_url("reviewassignment", assignment.pk),
+            }
+            recipients = editors if escalation else [reviewer]
+            new_rows = [
+                notifications.row(kind=NOTIFICATION_KIND[rule], recipient=person, version=version,
+                                  context=context, reminder=Reminder(pk=reminder_id))  # fmt: skip
+                for person in recipients
+            ]
+            rows += new_rows
+            if escalation:
+                escalated.append(assignment.pk)
+            claimed_out.append(
+                Claimed(rule=rule, step=step, reminder_id=reminder_id, article_slug=version.article.slug,
+                        version_number=version.number,
+                        recipients=tuple(r.to_email for r in new_rows if r is not None),
+                        subject=audit.actor_label(reviewer))  # fmt: skip
+            )
+        if escalated:
+            ReviewAssignment.objects.filter(pk__in=escalated).update(overdue=True)
+        notifications.queue(rows, dispatch=dispatch)
+    return claimed_out
+
+
+def _process_re_reviews(batch: list[Article], *, now: datetime, editors: list, dispatch) -> list[Claimed]:
+    due = [(article, article.next_review_due) for article in batch]
+    due = [(article, when) for article, when in due if when is not None and when <= now]
+    if not due:
+        return []
+    claimed_out: list[Claimed] = []
+    with transaction.atomic():
+        _lock_articles(article.pk for article, _ in due)
+        claimed = _claim(
+            [(ReminderRule.RE_REVIEW, 1, None, article.live_version_id, when) for article, when in due],
+            now=now,
+        )
+        rows = []
+        for article, when in due:
+            version = article.live_version
+            reminder_id = claimed.get((ReminderRule.RE_REVIEW, 1, None, version.pk))
+            if reminder_id is None:
+                continue
+            version.article = article
+            audit.record(
+                article=article.pk, version=version, actor=None, action="editorial.article.re_review_due",
+                message=f"Version {version.number}, published on "
+                f"{notifications.display_date(version.published_at)}, came due for re-review on "
+                f"{notifications.display_date(when)}: the editors were told.",
+                data={"reminder": reminder_id, "due": when.date().isoformat()},
+            )  # fmt: skip
+            context = {
+                **notifications.version_context(version),
+                "published_at": notifications.display_date(version.published_at),
+                "re_review_due": notifications.display_date(when),
+                "link": notifications.admin_url("auditevent"),
+            }
+            new_rows = [
+                notifications.row(kind=NotificationKind.RE_REVIEW_DUE, recipient=person, version=version,
+                                  context=context, reminder=Reminder(pk=reminder_id))  # fmt: skip
+                for person in editors
+            ]
+            rows += new_rows
+            claimed_out.append(
+                Claimed(rule=ReminderRule.RE_REVIEW, step=1, reminder_id=reminder_id,
+                        article_slug=article.slug, version_number=version.number,
+                        recipients=tuple(r.to_email for r in new_rows if r is not None),
+                        subject="re-review")  # fmt: skip
+            )
+        notifications.queue(rows, dispatch=dispatch)
+    return claimed_out
+
+
+def pending_notifications(*, now: datetime, policy: Policy, include_recent: bool = False) -> QuerySet:
+    """Notifications not sent that no task is expected to be sending: never handed over (the
+    broker was down at commit), or handed over long ago and still unsent."""
+    never = Q(dispatched_at__isnull=True)
+    if not include_recent:
+        never &= Q(created_at__lte=now - policy.outbox_grace)
+    return Notification.objects.filter(
+        never | Q(dispatched_at__lte=now - policy.outbox_redispatch),
+        sent_at__isnull=True,
+        attempts__lt=policy.mail_max_attempts,
+    )
+
+
+def sweep(*, now: datetime | None = None, dispatch=None, include_recent: bool = False) -> SweepResult:
+    """One pass of the policy over the database. ``dispatch(ids)`` is called with the ids of
+    the notifications written, after their transaction commits (default: hand them to
+    Celery). Safe to run at the same time as another sweep."""
+    now = now or timezone.now()
+    policy = Policy.from_settings()
+    dispatch = dispatch or notifications.enqueue
+    result = SweepResult()
+    editors = notifications.editors()
+    related = ("version__article", "reviewer__board_member")
+    for rule in ASSIGNMENT_RULES:
+        queryset = assignments_due(rule, now=now, policy=policy).select_related(*related)
+        for batch in _batches(queryset, policy.batch):
+            result.claimed += _process_assignments(
+                rule, batch, now=now, policy=policy, editors=editors, dispatch=dispatch
+            )
+    articles = articles_due_for_re_review(now=now).select_related("live_version")
+    for batch in _batches(articles, policy.batch):
+        result.claimed += _process_re_reviews(batch, now=now, editors=editors, dispatch=dispatch)
+    # The outbox: what an earlier hand-over failed to deliver to the broker.
+    pending = pending_notifications(now=now, policy=policy, include_recent=include_recent)
+    for ids in _id_batches(pending, policy.batch):
+        try:
+            dispatch(ids)
+        except Exception:
+            logger.warning("Could not hand %d pending notification(s) over", len(ids), exc_info=True)
+            break
+        result.handed_over += len(ids)
+    return result
+
+
+def _id_batches(queryset: QuerySet, size: int) -> Iterator[list[int]]:
+    last = 0
+    while True:
+        ids = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        if not ids:
+            return
+        last = ids[-1]
+        yield ids

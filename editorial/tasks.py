@@ -1,0 +1,32 @@
+"""Celery tasks: thin. They take ids, call the service, and retry on mail errors."""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+
+from editorial import notifications, reminders
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_reminders() -> int:
+    """Beat's periodic sweep: claim and queue whatever the reminder policy says is due."""
+    result = reminders.sweep()
+    return len(result.claimed)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    # SMTPException and socket errors (the mail server is down or refused us) are OSErrors.
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_notifications(self, notification_ids: list[int]) -> int:
+    """Send the notifications not sent yet; a redelivered task sends nothing twice."""
+    return len(notifications.deliver_many(notification_ids))
