@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.syndication",
     "articles.apps.ArticlesConfig",
     "editorial.apps.EditorialConfig",
     "workspace.apps.WorkspaceConfig",
