@@ -1,16 +1,27 @@
+import json
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.models import Article
-from editorial.audit import verify_chain
+from editorial.audit import verify_chain, verify_rows
 
 
 class Command(BaseCommand):
-    help = "Re-compute every audit chain (or one article's); print OK or the first broken event."
+    help = (
+        "Re-compute every audit chain (or one article's); print OK or the first broken event. "
+        "With --file, check a trail exported from the admin, offline: the database is not read."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--article", metavar="SLUG", help="Verify only this article's chain.")
+        parser.add_argument(
+            "--file", metavar="TRAIL.json", help="Verify an exported trail (admin: Audit events, Export)."
+        )
 
-    def handle(self, *args, article=None, **options):
+    def handle(self, *args, article=None, file=None, **options):
+        if file:
+            return self.verify_file(Path(file))
         target = None
         if article:
             target = Article.objects.filter(slug=article).first()
@@ -24,4 +35,27 @@ class Command(BaseCommand):
         raise CommandError(
             f"{result.checked} events checked before the break. BROKEN at event {event.seq} "
             f"of article “{event.article.slug}” (id {event.pk}, {event.action}): {result.reason}"
+        )
+
+    def verify_file(self, path: Path) -> None:
+        from editorial.board import trail_rows
+
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            rows = trail_rows(document)
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            raise CommandError(f"{path} is not a readable audit trail: {exc}.") from exc
+        slug = document.get("article", {}).get("slug", "?")
+        checked, articles, broken, reason = verify_rows(rows)
+        if broken is None:
+            head = rows[-1][-1] if rows else "none"
+            self.stdout.write(
+                f"{checked} events in {articles} chains checked: OK ({path.name}, article “{slug}”, head {head})"
+            )
+            return
+        raise CommandError(
+            f"{checked} events checked before the break. BROKEN at event {broken[2]} of article “{slug}” "
+            f"(id {broken[0]}, {broken[6]}) in {path.name}: {reason}"
         )
