@@ -71,25 +71,30 @@ def epoch_microseconds(moment: datetime) -> int:
     return (moment - _EPOCH) // _MICROSECOND
 
 
-def event_digest(article_id, seq, version_id, actor_id, actor_label, action, state_before, state_after,
-                 message, data_text, created_us, prev_hash) -> str:  # fmt: skip
-    """SHA-256 over one event's canonical serialization: every field in a fixed order, text
-    fields length-prefixed so no content can imitate a separator."""
-    canonical = (
+def canonical_line(article_id, seq, version_id, actor_id, actor_label, action, state_before, state_after,
+                   message, data_text, created_us) -> str:  # fmt: skip
+    """One event's facts in a fixed order, text fields length-prefixed so no content can
+    imitate a separator. The hash is SHA-256 over this line followed by the previous hash.
+    ``_FAST_SQL`` builds the same line in PostgreSQL."""
+    return (
         f"{article_id}|{seq}|{version_id}|{actor_id}|{len(actor_label)}:{actor_label}|{len(action)}:{action}|"
         f"{len(state_before)}:{state_before}|{len(state_after)}:{state_after}|{len(message)}:{message}|"
-        f"{len(data_text)}:{data_text}|{created_us}|{prev_hash}"
+        f"{len(data_text)}:{data_text}|{created_us}|"
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def chain_digest(line: str, prev_hash: str) -> str:
+    return hashlib.sha256((line + prev_hash).encode()).hexdigest()
 
 
 def compute_hash(values: dict) -> str:
     """The hash of one event from its facts (``HASH_FIELDS``), ``prev_hash`` included."""
-    return event_digest(
+    line = canonical_line(
         values["article_id"], values["seq"], values["version_id"], values["actor_id"], values["actor_label"],
         values["action"], values["state_before"], values["state_after"], values["message"],
-        jsonb_text(values["data"]), epoch_microseconds(values["created_at"]), values["prev_hash"],
+        jsonb_text(values["data"]), epoch_microseconds(values["created_at"]),
     )  # fmt: skip
+    return chain_digest(line, values["prev_hash"])
 
 
 def actor_label(actor) -> str:
@@ -163,48 +168,61 @@ def verify_rows(rows) -> tuple[int, int, tuple | None, str]:
 
     Returns (events checked, articles, first broken row or None, why it is broken).
     """
-    return _verify_prepared(
-        (pk, article_id, seq, version_id, actor_id, label, action, before, after, message,
-         jsonb_text(data), epoch_microseconds(created_at), prev_hash, digest)
+    return _verify_lines(
+        (pk, article_id, seq,
+         canonical_line(article_id, seq, version_id, actor_id, label, action, before, after, message,
+                        jsonb_text(data), epoch_microseconds(created_at)),
+         prev_hash, digest)
         for (pk, article_id, seq, version_id, actor_id, label, action, before, after, message, data,
              created_at, prev_hash, digest) in rows
     )  # fmt: skip
 
 
-def _verify_prepared(rows) -> tuple[int, int, tuple | None, str]:
-    """The chain check over rows whose ``data`` is already jsonb text and time is epoch µs."""
+# PostgreSQL builds each event's canonical line (all but the previous hash) itself, exactly
+# as ``canonical_line`` does, so Python only hashes and follows the chain.
+_FAST_SQL = """
+    SELECT id, article_id, seq,
+           article_id || '|' || seq || '|' || coalesce(version_id::text, 'None') || '|'
+           || coalesce(actor_id::text, 'None') || '|'
+           || char_length(actor_label) || ':' || actor_label || '|'
+           || char_length(action) || ':' || action || '|'
+           || char_length(state_before) || ':' || state_before || '|'
+           || char_length(state_after) || ':' || state_after || '|'
+           || char_length(message) || ':' || message || '|'
+           || char_length(data::text) || ':' || data::text || '|'
+           || (extract(epoch FROM created_at) * 1000000)::bigint || '|',
+           prev_hash, hash
+    FROM editorial_auditevent {where} ORDER BY article_id, seq
+"""
+
+
+def _verify_lines(rows) -> tuple[int, int, tuple | None, str]:
+    """The chain check over rows (pk, article_id, seq, canonical line, prev_hash, hash)."""
     checked = articles = 0
     current_article = None
     prev_hash = GENESIS
     expected_seq = 1
-    digest_of = event_digest
+    sha256 = hashlib.sha256
     for row in rows:
-        article_id, seq = row[1], row[2]
+        pk, article_id, seq, line, stored_prev, digest = row
         if article_id != current_article:
             current_article = article_id
             articles += 1
             prev_hash, expected_seq = GENESIS, 1
         if seq != expected_seq:
             return checked, articles, row, f"expected event {expected_seq}, found {seq}"
-        if row[12] != prev_hash:
+        if stored_prev != prev_hash:
             return checked, articles, row, "does not chain to the event before it"
-        if digest_of(*row[1:13]) != row[13]:
+        if sha256((line + prev_hash).encode()).hexdigest() != digest:  # chain_digest, inlined
             return checked, articles, row, "its content does not match its hash"
         checked += 1
-        prev_hash = row[13]
+        prev_hash = digest
         expected_seq += 1
     return checked, articles, None, ""
 
 
-_FAST_SQL = """
-    SELECT id, article_id, seq, version_id, actor_id, actor_label, action, state_before, state_after,
-           message, data::text, (extract(epoch FROM created_at) * 1000000)::bigint, prev_hash, hash
-    FROM editorial_auditevent {where} ORDER BY article_id, seq
-"""
-
-
 def _fast_rows(article_id: int | None, batch: int = 20_000) -> Iterator[tuple]:
-    """PostgreSQL: stream rows through a server-side cursor with ``data`` as jsonb text."""
+    """PostgreSQL: stream canonical lines through a server-side cursor."""
     cursor = connection.chunked_cursor()
     try:
         if article_id is None:
@@ -221,7 +239,7 @@ def verify_chain(*, article: Article | None = None) -> ChainResult:
     article_id = article.pk if article else None
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            checked, articles, broken, reason = _verify_prepared(_fast_rows(article_id))
+            checked, articles, broken, reason = _verify_lines(_fast_rows(article_id))
         else:
             checked, articles, broken, reason = verify_rows(_rows(article_id))
     event = AuditEvent.objects.get(pk=broken[0]) if broken else None

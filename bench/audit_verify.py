@@ -1,0 +1,145 @@
+"""Audit verification speed: ``verify_chain`` over N events in M chains on PostgreSQL, beside
+the raw SHA-256 chain over the same canonical bytes in memory (the ceiling), and the peak
+memory of verification at two sizes (it must not grow with the number of events).
+
+    .venv/bin/python bench/audit_verify.py --events 1000000 --articles 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+from common import BENCH_DATABASE_URL, ROOT, machine, recreate_database, report, setup_django
+
+
+def generate(events: int, articles: int) -> None:
+    """Insert ``events`` chained events over ``articles`` articles with COPY."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from articles.models import Article
+    from editorial.audit import GENESIS, canonical_line, chain_digest, jsonb_text
+
+    user = get_user_model().objects.create(username="bench-author")
+    Article.objects.bulk_create(
+        [Article(slug=f"bench-{i}", created_by=user) for i in range(articles)], batch_size=1000
+    )
+    article_ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    per_article = events // articles
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    buffer = io.StringIO()
+    data = {"decision": "approve", "review": 1}
+    data_text = jsonb_text(data)
+    data_json = json.dumps(data)
+    for article_id in article_ids:
+        prev = GENESIS
+        for seq in range(1, per_article + 1):
+            created = start + timedelta(seconds=seq)
+            created_us = (created - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+            message = f"Board review {seq}"
+            line = canonical_line(article_id, seq, None, None, "system", "editorial.review.recorded",
+                                  "invited", "completed", message, data_text, created_us)  # fmt: skip
+            digest = chain_digest(line, prev)
+            buffer.write(
+                f"{article_id}\t{seq}\t\\N\t\\N\tsystem\teditorial.review.recorded\tinvited\tcompleted\t"
+                f"{message}\t{data_json}\t{created.isoformat()}\t{prev}\t{digest}\n"
+            )
+            prev = digest
+    buffer.seek(0)
+    columns = ("article_id", "seq", "version_id", "actor_id", "actor_label", "action", "state_before",
+               "state_after", "message", "data", "created_at", "prev_hash", "hash")  # fmt: skip
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY editorial_auditevent ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        while chunk := buffer.read(1 << 20):
+            copy.write(chunk)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE editorial_auditevent")
+
+
+def ceiling(events: int) -> float:
+    """Events per second of the bare SHA-256 chain over the same canonical lines, in memory."""
+    from editorial.audit import GENESIS, canonical_line, jsonb_text
+
+    data_text = jsonb_text({"decision": "approve", "review": 1})
+    lines = [
+        canonical_line(
+            1,
+            seq,
+            None,
+            None,
+            "system",
+            "editorial.review.recorded",
+            "invited",
+            "completed",
+            f"Board review {seq}",
+            data_text,
+            1767225600000000 + seq,
+        ).encode()  # fmt: skip
+        for seq in range(1, events + 1)
+    ]
+    started = time.perf_counter()
+    prev = GENESIS.encode()
+    sha = hashlib.sha256
+    for line in lines:
+        prev = sha(line + prev).hexdigest().encode()
+    return events / (time.perf_counter() - started)
+
+
+def verify_in_subprocess() -> tuple[float, int, int]:
+    """Run verify_chain in a fresh process: (events per second, events, the process's peak RSS
+    in KiB). The same peak at 10x the events means memory does not grow with the chain."""
+    code = (
+        "import resource, sys, time; sys.path.insert(0, 'bench'); from common import setup_django; setup_django();"
+        "from editorial.audit import verify_chain;"
+        "t = time.perf_counter(); r = verify_chain(); e = time.perf_counter() - t;"
+        "assert r.ok, r.reason;"
+        "print(r.checked / e, r.checked, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)  # noqa: S603
+    if out.returncode:
+        sys.exit(f"verification failed:\n{out.stderr}")
+    rate, checked, peak = out.stdout.split()
+    return float(rate), int(checked), int(peak)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--articles", type=int, default=1_000)
+    args = parser.parse_args()
+    report("machine", machine())
+    small = max(args.events // 10, args.articles)
+    rates = {}
+    for size in (small, args.events):
+        recreate_database(BENCH_DATABASE_URL)
+        setup_django(BENCH_DATABASE_URL)
+        from django.db import connection
+
+        connection.close()
+        t = time.perf_counter()
+        generate(size, args.articles)
+        connection.close()
+        report(f"audit_generate_{size}_seconds", f"{time.perf_counter() - t:.1f}")
+        rate, checked, peak_kib = verify_in_subprocess()
+        rates[size] = rate
+        report(f"audit_verify_{checked}_events_per_second", f"{rate:,.0f}")
+        report(f"audit_verify_{checked}_peak_rss_mib", f"{peak_kib / 1024:.1f}")
+    top = ceiling(min(args.events, 1_000_000))
+    report("sha256_chain_in_memory_events_per_second", f"{top:,.0f}")
+    report("audit_verify_goal_events_per_second", "200,000")
+    report("audit_verify_ratio_to_ceiling", f"{rates[args.events] / top:.2f}")
+
+
+if __name__ == "__main__":
+    main()
