@@ -338,6 +338,33 @@ def test_preview_renders_like_the_reader_page(author_client, author):
     assert "Preview of version 1" in html
 
 
+def _section(html, start_pattern, end_tag):
+    start = re.search(start_pattern, html)
+    assert start, start_pattern
+    return html[start.start() : html.index(end_tag, start.start()) + len(end_tag)]
+
+
+def test_preview_matches_the_reader_page_of_the_same_version(client, author, editor, reviewers):
+    version = flows.published(author, editor, reviewers[:2])
+    reader = client.get(f"/articles/{version.article.slug}/").content.decode()
+    client.force_login(author)
+    preview = client.get(edit_url(version) + "preview/").content.decode()
+    for start, end in [
+        (r'<p class="lead">', "</p>"),
+        (r'<div class="body">', "</div>"),
+        (r'<section class="references"', "</section>"),
+        (r"<h1[ >]", "</h1>"),
+    ]:
+        assert _section(preview, start, end) == _section(reader, start, end)
+
+
+def test_preview_for_a_patient_shows_the_summary_as_the_reader_page_does(author_client, author):
+    version = flows.draft(author)
+    workflow.version_edit_draft(version=version, actor=author, summary="A fictional plain summary.")
+    html = author_client.get(edit_url(version) + "preview/?audience=patient").content.decode()
+    assert "A fictional plain summary." in html and "noindex" in html
+
+
 def test_preview_shows_an_unresolved_citation_as_readers_would_never_see_it(author_client, author):
     version = flows.draft(author, references=flows.REFERENCES[:1])
     html = author_client.get(edit_url(version) + "preview/").content.decode()
@@ -518,7 +545,9 @@ def test_my_articles_lists_each_version_with_its_tracker(author_client, author, 
     html = author_client.get("/author/").content.decode()
     assert "an-article" in html and "a-second-one" in html
     assert '<span class="ws-state ws-state-changes_requested">Changes requested</span>' in html
-    assert '<li class="done">Submitted' in html and '<li class="done">Under Review' in html
+    assert re.search(r'<li class="step done"><span class="step-name">Submitted</span>', html)
+    assert re.search(r'<li class="step done"><span class="step-name">Under Review</span>', html)
+    assert re.search(r'<span class="step-when">Changes requested <time', html)
 
 
 # Ownership ----------------------------------------------------------------------------------

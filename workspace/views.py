@@ -27,6 +27,7 @@ from workspace.forms import (
     reference_formset,
     reference_initial,
 )
+from workspace.preview import reader_preview_context
 
 AUTHOR_PERMISSION = "articles.submit_version"
 
@@ -251,15 +252,8 @@ def version_detail(request, slug: str, number: int):
 def version_preview(request, slug: str, number: int):
     """The version as the reader page will show it."""
     version = selectors.author_version(author=request.user, slug=slug, number=number)
-    lead_html, body_html = version.render()
-    context = {
-        "article": version.article,
-        "version": version,
-        "lead_html": lead_html,
-        "body_html": body_html,
-        "references": list(version.references.all()),
-        "report": version.check_integrity(),
-    }
+    context = reader_preview_context(version, audience=request.GET.get("audience", ""))
+    context["report"] = version.check_integrity()
     return render(request, "workspace/version_preview.html", context)
 
 
