@@ -20,11 +20,10 @@ DATABASE_URL = os.environ.get(
 def build(*, slug: str, references: int, events: int):
     """A published article with ``references`` references, then version drafts withdrawn until
     its public history holds at least ``events`` events."""
-    from tests import flows  # the same helpers the tests use
-    from tests.factories import make_user
-
     from editorial import workflow
     from editorial.models import AuditEvent
+    from tests import flows  # the same helpers the tests use
+    from tests.factories import make_user
 
     author, editor = make_user("Author"), make_user("Editor")
     reviewers = [make_user("Reviewer"), make_user("Reviewer")]
