@@ -49,8 +49,8 @@ def search_published_articles(*, query: str = "", topic: str = "") -> QuerySet[A
         )
         search = SearchQuery(query, search_type="websearch", config="english")
         return (
-            articles.annotate(rank=SearchRank(vector, search))
-            .filter(rank__gt=0)
+            articles.annotate(document=vector, rank=SearchRank(vector, search))
+            .filter(document=search)
             .order_by("-rank", "-live_version__published_at", "slug")
         )
     words = query.split()[:8]

@@ -24,6 +24,7 @@ MEDICAL_AUDIENCES = (
 _ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 _CITATION_HTML = re.compile(r'<sup class="citation">.*?</sup>', re.DOTALL)
 _SPACE = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?])")
 
 
 def to_json_ld(data: dict) -> str:
@@ -33,7 +34,8 @@ def to_json_ld(data: dict) -> str:
 
 def plain_text(html: str) -> str:
     """Readable text from rendered HTML, without citation numbers."""
-    return _SPACE.sub(" ", strip_tags(_CITATION_HTML.sub("", html or ""))).strip()
+    text = _SPACE.sub(" ", strip_tags(_CITATION_HTML.sub("", html or ""))).strip()
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)
 
 
 def _iso(moment: datetime | None) -> str | None:
