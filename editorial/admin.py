@@ -336,7 +336,8 @@ class ArticleVersionAdmin(ReadOnlyAdmin):
         version = self._version(request, object_id)
         user = request.user
         if not board.is_editor(user):
-            raise PermissionDenied
+            messages.error(request, "Only editors can assign reviewers.")
+            return self.version_page(request, version, status=403)
         if version.state not in (VersionState.SUBMITTED, VersionState.UNDER_REVIEW):
             messages.error(
                 request,

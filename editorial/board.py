@@ -452,13 +452,13 @@ def chain_statuses(article_ids) -> dict[int, ChainStatus]:
         .values_list("pk", *HASH_FIELDS, "hash")
     )
     article_index = 1 + HASH_FIELDS.index("article_id")
-    seq_index = 1 + HASH_FIELDS.index("seq")
     statuses = {}
     for article_id, group in itertools.groupby(
         rows.iterator(chunk_size=2000), key=lambda row: row[article_index]
     ):
         checked, _, broken, reason = verify_rows(group)
-        statuses[article_id] = ChainStatus(checked, broken[seq_index] if broken else None, reason)
+        # The broken row comes back as verify_rows checked it: (pk, article_id, seq, ...).
+        statuses[article_id] = ChainStatus(checked, broken[2] if broken else None, reason)
     return statuses
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.models import Article
-from editorial.audit import verify_chain, verify_rows
+from editorial.audit import HASH_FIELDS, verify_chain, verify_rows
 
 
 class Command(BaseCommand):
@@ -55,7 +55,10 @@ class Command(BaseCommand):
                 f"{checked} events in {articles} chains checked: OK ({path.name}, article “{slug}”, head {head})"
             )
             return
+        # verify_rows returns the broken row as it checked it: (pk, article_id, seq, ...).
+        event_id, seq = broken[0], broken[2]
+        action = next((row[1 + HASH_FIELDS.index("action")] for row in rows if row[0] == event_id), "?")
         raise CommandError(
-            f"{checked} events checked before the break. BROKEN at event {broken[2]} of article “{slug}” "
-            f"(id {broken[0]}, {broken[6]}) in {path.name}: {reason}"
+            f"{checked} events checked before the break. BROKEN at event {seq} of article “{slug}” "
+            f"(id {event_id}, {action}) in {path.name}: {reason}"
         )
