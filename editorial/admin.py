@@ -624,7 +624,7 @@ class ArticleAdmin(EditorsOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(EditorsOnlyAdmin):
-    list_display = ("seq", "article", "version_col", "action_col", "actor_label", "state_col", "created_at")
+    list_display = ("seq", "article", "version_col", "action_col", "actor_label", "state_col", "when_col")
     list_display_links = ("seq",)
     list_filter = (("article", admin.RelatedOnlyFieldListFilter), "action",
                    ("actor", admin.RelatedOnlyFieldListFilter), "created_at")  # fmt: skip
@@ -643,7 +643,11 @@ class AuditEventAdmin(EditorsOnlyAdmin):
 
     @admin.display(description="Action", ordering="action")
     def action_col(self, obj):
-        return format_html('{} <span class="quiet">{}</span>', board.action_label(obj.action), obj.action)
+        return format_html('<span title="{}">{}</span>', obj.action, board.action_label(obj.action))
+
+    @admin.display(description="When", ordering="created_at")
+    def when_col(self, obj):
+        return timezone.localtime(obj.created_at).strftime("%Y-%m-%d %H:%M")
 
     @admin.display(description="State")
     def state_col(self, obj):
