@@ -594,3 +594,36 @@ def test_every_edit_is_recorded_through_the_services(author_client, author):
 def test_a_user_without_a_role_cannot_start_an_article(client):
     client.force_login(make_user(None, username="nobody"))
     assert client.post("/author/new/", {"title": "Is it mine?"}).status_code == 403
+
+
+def test_the_demo_author_reads_the_baclofen_feedback_without_the_confidential_note(client):
+    import io
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=io.StringIO())
+    client.force_login(get_user_model().objects.get(username="dana.author"))
+    dashboard = client.get("/author/").content.decode()
+    assert "What is the role of baclofen in treating muscle cramping?" in dashboard
+    assert "ws-state-published" in dashboard and "ws-state-changes_requested" in dashboard
+    v1 = client.get("/author/articles/baclofen-muscle-cramping/v1/").content.decode()
+    assert "Changes requested" in v1 and "Reviewer 1" in v1
+    assert "never shown to authors" not in v1
+    for name in ("Priya", "Tomas", "Grace"):
+        assert name not in v1
+    preview = client.get("/author/articles/baclofen-muscle-cramping/v2/preview/")
+    assert preview.status_code == 200
+
+
+def test_a_tampered_references_form_is_a_400_not_a_500(author_client, author):
+    version = flows.draft(author)
+    response = author_client.post(edit_url(version), {**content(), "action": "save"})  # no management form
+    assert response.status_code == 400
+    assert "ManagementForm data is missing" in response.content.decode()
+    response = author_client.post(
+        edit_url(version),
+        {**content(), **refs_post([ref(n) for n in range(1, 3)]), "refs-TOTAL_FORMS": "100000"},
+    )
+    assert response.status_code == 400
+    assert version.references.count() == 2
