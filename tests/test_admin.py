@@ -791,18 +791,18 @@ def _many(author, editor, reviewers, n: int) -> None:
         flows.review(version, reviewers[0])
 
 
-CHANGELISTS = [
-    ("editor", "admin:index", 14),
-    ("reviewer", "admin:index", 12),
-    ("editor", "admin:articles_articleversion_changelist", 10),
-    ("reviewer", "admin:articles_articleversion_changelist", 10),
-    ("editor", "admin:articles_articleversion_changelist?queue=decision", 12),
-    ("editor", "admin:editorial_reviewassignment_changelist", 10),
-    ("reviewer", "admin:editorial_reviewassignment_changelist", 10),
-    ("editor", "admin:editorial_review_changelist", 10),
-    ("editor", "admin:editorial_boardmember_changelist", 8),
+CHANGELISTS = [  # each budget is what the page takes today: one more query per row fails it
+    ("editor", "admin:index", 9),
+    ("reviewer", "admin:index", 8),
+    ("editor", "admin:articles_articleversion_changelist", 7),
+    ("reviewer", "admin:articles_articleversion_changelist", 7),
+    ("editor", "admin:articles_articleversion_changelist?queue=decision", 7),
+    ("editor", "admin:editorial_reviewassignment_changelist", 7),
+    ("reviewer", "admin:editorial_reviewassignment_changelist", 7),
+    ("editor", "admin:editorial_review_changelist", 7),
+    ("editor", "admin:editorial_boardmember_changelist", 7),
     ("editor", "admin:articles_article_changelist", 9),
-    ("editor", "admin:editorial_auditevent_changelist", 12),
+    ("editor", "admin:editorial_auditevent_changelist", 10),
 ]
 
 
@@ -830,5 +830,5 @@ def test_version_page_query_budget_is_flat(client, django_assert_max_num_queries
     for reviewer in reviewers[:reviewer_count]:
         flows.review(second, reviewer)
     client.force_login(editor)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(13):
         assert client.get(version_page(second)).status_code == 200
