@@ -1,18 +1,26 @@
 """The demo: fictional board members carry the real baclofen article through the real
-workflow services, exactly as ``shared/seed/README.md`` describes."""
+workflow services, exactly as ``shared/seed/README.md`` describes.
+
+Then version 3, a wording-only change (headings in sentence case: no new statement, dose or
+source), goes under review with one reviewer overdue, so a newcomer sees the reminder sweep
+remind that reviewer and alert the editors while readers still see version 2."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
-from articles.models import Article, ArticleVersion
+from articles.models import Article, ArticleVersion, VersionState
 from editorial import workflow
 from editorial.models import BoardMember, Decision
 from editorial.roles import ensure_roles
@@ -92,12 +100,20 @@ def _content(spec: dict) -> dict:
 
 @transaction.atomic
 def load_demo(*, log=print) -> Article:
-    """Create the demo people and publish the baclofen article. Safe to run twice."""
+    """Create the demo people, publish the baclofen article, and put a wording-only version 3
+    under review with one reviewer overdue. Safe to run twice: each step runs only if its
+    result is missing."""
     users = ensure_people()
-    existing = Article.objects.filter(slug=DEMO_SLUG).first()
-    if existing is not None:
+    article = Article.objects.filter(slug=DEMO_SLUG).first()
+    if article is None:
+        article = _publish_first_versions(users, log)
+    else:
         log(f"The demo article is already loaded: /articles/{DEMO_SLUG}/")
-        return existing
+    _put_update_under_review(article, users, log)
+    return Article.objects.get(pk=article.pk)
+
+
+def _publish_first_versions(users: dict, log) -> Article:
     spec = load_content()
     first, second = spec["versions"]
     author, editor = users["dana.author"], users["helen.brandt"]
@@ -158,3 +174,65 @@ def load_demo(*, log=print) -> Article:
     v2 = workflow.version_publish(version=v2, actor=editor)
     log(f"v2 published: /articles/{DEMO_SLUG}/")
     return ArticleVersion.objects.get(pk=v2.pk).article
+
+
+HEADING = re.compile(r"^(#{1,6} )(.+)$")
+ACRONYM = re.compile(r"^[A-Z0-9]{2,}$")
+
+
+def sentence_case_headings(markdown: str) -> str:
+    """Headings in sentence case (the house style); every other line untouched. Acronyms
+    (all capitals) keep their case."""
+
+    def fix(line: str) -> str:
+        match = HEADING.match(line)
+        if not match:
+            return line
+        first, *rest = match.group(2).split(" ")
+        first = first[:1] + "-".join(
+            part if ACRONYM.match(part) else part.lower() for part in first[1:].split("-")
+        )
+        words = [word if ACRONYM.match(word.strip("():,")) else word.lower() for word in rest]
+        return match.group(1) + " ".join([first, *words])
+
+    return "\n".join(fix(line) for line in markdown.split("\n"))
+
+
+V3_CHANGE_NOTE = (
+    "Wording only: headings in sentence case, as the house style asks. No statement, dose or "
+    "reference changed."
+)
+
+
+def _put_update_under_review(article: Article, users: dict, log) -> None:
+    """Version 3 under review, with Dr. Lindqvist's review overdue long enough for the sweep
+    to remind him and alert the editors, and Dr. Okafor's due in ten days."""
+    latest = article.versions.order_by("-number").first()
+    if latest.number != 2 or latest.state != VersionState.PUBLISHED:
+        return  # version 3 exists already (or the demo has been taken further by hand)
+    author, editor = users["dana.author"], users["helen.brandt"]
+    tomas, grace = users["tomas.lindqvist"], users["grace.okafor"]
+    v3 = workflow.version_create_next(article=article, author=author)
+    body = sentence_case_headings(v3.body)
+    changed = [(a, b) for a, b in zip(v3.body.split("\n"), body.split("\n"), strict=True) if a != b]
+    if any(not HEADING.match(a) for a, _ in changed):  # never touch a statement
+        raise AssertionError("The version 3 edit must change headings only.")
+    v3 = workflow.version_edit_draft(version=v3, actor=author, body=body, change_note=V3_CHANGE_NOTE)
+    v3 = workflow.version_submit(version=v3, actor=author)
+    policy = settings.EDITORIAL
+    now = timezone.now()
+    # Overdue past the last reminder: the first sweep sends the reminder due now and the escalation.
+    overdue_by = timedelta(days=policy["OVERDUE_EVERY_DAYS"] * policy["OVERDUE_MAX_REMINDERS"], hours=1)
+    late = workflow.assignment_create(version=v3, reviewer=tomas, actor=editor,
+                                      response_due=now - overdue_by - timedelta(days=7),
+                                      review_due=now - overdue_by)  # fmt: skip
+    on_time = workflow.assignment_create(version=v3, reviewer=grace, actor=editor,
+                                         review_due=now + timedelta(days=10))  # fmt: skip
+    for assignment, reviewer in ((late, tomas), (on_time, grace)):
+        workflow.assignment_accept(assignment=assignment, actor=reviewer)
+    workflow.version_start_review(version=v3, actor=editor)
+    log(
+        f"v3 (headings in sentence case, wording only) under review; {len(changed)} headings changed. "
+        f"Dr. Lindqvist's review was due {late.review_due:%Y-%m-%d} (overdue): "
+        "`manage.py send_reminders` or the next beat sweep reminds him and alerts the editors."
+    )

@@ -32,7 +32,7 @@ nothing back for them. Each batch locks its articles first, in id order, as the 
 services do, so the sweep and the services never deadlock.
 
 Queries grow with batches, not rows: per batch one read, one article lock, one claim, one
-notification insert (plus the audit trail's own appends, which lock and chain per event).
+read of the audit chain heads, one insert of audit events and one of notifications.
 """
 
 from __future__ import annotations
@@ -45,13 +45,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from articles.models import Article, VersionState
 from editorial import audit, notifications
 from editorial.models import (
     AssignmentState,
+    AuditEvent,
     Notification,
     NotificationKind,
     Reminder,
@@ -75,6 +76,45 @@ NOTIFICATION_KIND = {
     ReminderRule.ESCALATION: NotificationKind.ESCALATED,
     ReminderRule.RE_REVIEW: NotificationKind.RE_REVIEW_DUE,
 }
+# What a reminder needs of an assignment, read as plain values (thousands per sweep): not the
+# version's body, which may be 100 kB.
+CANDIDATE_FIELDS = {
+    "pk": "pk", "version_id": "version_id", "article_id": "version__article_id",
+    "article_slug": "version__article__slug", "version_number": "version__number",
+    "version_title": "version__title", "reviewer_id": "reviewer_id", "reviewer_email": "reviewer__email",
+    "reviewer_username": "reviewer__username", "reviewer_first_name": "reviewer__first_name",
+    "reviewer_last_name": "reviewer__last_name", "reviewer_board_name": "reviewer__board_member__display_name",
+    "created_at": "created_at", "response_due": "response_due", "review_due": "review_due",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An open assignment a rule finds due, with what its reminder needs."""
+
+    pk: int
+    version_id: int
+    article_id: int
+    article_slug: str
+    version_number: int
+    version_title: str
+    reviewer_id: int
+    reviewer_email: str
+    reviewer_username: str
+    reviewer_first_name: str
+    reviewer_last_name: str
+    reviewer_board_name: str | None
+    created_at: datetime
+    response_due: datetime
+    review_due: datetime
+
+    @property
+    def reviewer_name(self) -> str:
+        """As ``audit.actor_label`` names a user."""
+        full = f"{self.reviewer_first_name} {self.reviewer_last_name}".strip()
+        return self.reviewer_board_name or full or self.reviewer_username
+
+
 # The shortest re-review interval is one month: articles published more recently are never due.
 SHORTEST_RE_REVIEW = timedelta(days=28)
 
@@ -189,7 +229,9 @@ def assignments_due(rule: str, *, now: datetime, policy: Policy) -> QuerySet[Rev
     raise ValueError(f"Not an assignment rule: {rule}")
 
 
-def step_due(rule: str, assignment: ReviewAssignment, *, now: datetime, policy: Policy) -> tuple[int, datetime]:
+def step_due(
+    rule: str, assignment: ReviewAssignment | Candidate, *, now: datetime, policy: Policy
+) -> tuple[int, datetime]:
     """(step, when it came due) for an assignment ``assignments_due`` returned."""
     if rule == ReminderRule.INVITATION:
         return 1, assignment.created_at + timedelta(days=policy.invitation_days)
@@ -219,6 +261,21 @@ def _batches(queryset: QuerySet, size: int) -> Iterator[list]:
     last = 0
     while True:
         batch = list(queryset.filter(pk__gt=last).order_by("pk")[:size])
+        if not batch:
+            return
+        last = batch[-1].pk
+        yield batch
+
+
+def _candidate_batches(queryset: QuerySet[ReviewAssignment], size: int) -> Iterator[list[Candidate]]:
+    names = list(CANDIDATE_FIELDS)
+    rows = queryset.values_list(*CANDIDATE_FIELDS.values())
+    last = 0
+    while True:
+        batch = [
+            Candidate(**dict(zip(names, row, strict=True)))
+            for row in rows.filter(pk__gt=last).order_by("pk")[:size]
+        ]
         if not batch:
             return
         last = batch[-1].pk
@@ -264,11 +321,60 @@ def _lock_articles(article_ids) -> None:
     )
 
 
+def _append_audit_events(events: list[dict]) -> list[AuditEvent]:
+    """``audit.record`` for a batch of system events, in three queries instead of three per
+    event: the chain heads of all the batch's articles are read at once, each event chains to
+    the one before it, and all are inserted together. Each dict holds ``article_id``,
+    ``version_id``, ``action``, ``message`` and ``data``. The caller holds the articles' row locks
+    (``_lock_articles``), which is what serializes appends to a chain.
+
+    The facts and the hash are exactly ``audit.record``'s (``audit.compute_hash`` over the
+    same values), so ``verify_audit`` checks these events like any other. Reminder events are
+    not public, so the reader's page cache (which listens to ``post_save``) has nothing to
+    refresh."""
+    if not events:
+        return []
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit events must be written inside the transaction that made the change")
+    article_ids = sorted({event["article_id"] for event in events})
+    newest_seq = (
+        AuditEvent.objects.filter(article_id=OuterRef("article_id")).order_by("-seq").values("seq")[:1]
+    )
+    heads = {
+        article_id: (seq, digest)
+        for article_id, seq, digest in AuditEvent.objects.filter(
+            article_id__in=article_ids, seq=Subquery(newest_seq)
+        ).values_list("article_id", "seq", "hash")
+    }
+    created_at = timezone.now()
+    rows = []
+    for event in events:
+        last_seq, prev_hash = heads.get(event["article_id"], (0, audit.GENESIS))
+        values = {
+            "article_id": event["article_id"],
+            "seq": last_seq + 1,
+            "version_id": event["version_id"],
+            "actor_id": None,
+            "actor_label": audit.actor_label(None),
+            "action": event["action"],
+            "state_before": "",
+            "state_after": "",
+            "message": event["message"],
+            "data": event["data"],  # str and int only: stored exactly as hashed
+            "created_at": created_at,
+            "prev_hash": prev_hash,
+        }
+        digest = audit.compute_hash(values)
+        heads[event["article_id"]] = (values["seq"], digest)
+        rows.append(AuditEvent(**values, hash=digest))
+    return AuditEvent.objects.bulk_create(rows)
+
+
 # The sweep ---------------------------------------------------------------------------------
 
 
-def _reminder_message(rule: str, step: int, assignment: ReviewAssignment, policy: Policy, now) -> str:
-    who = audit.actor_label(assignment.reviewer)
+def _reminder_message(rule: str, step: int, assignment: Candidate, policy: Policy, now) -> str:
+    who = assignment.reviewer_name
     due = notifications.display_date(assignment.review_due)
     if rule == ReminderRule.INVITATION:
         return f"Reminder sent to {who}: the invitation to review is unanswered."
@@ -280,35 +386,37 @@ def _reminder_message(rule: str, step: int, assignment: ReviewAssignment, policy
     return f"The review by {who}, due on {due}, is {days} days overdue: the editors were alerted."
 
 
-def _process_assignments(rule: str, batch: list[ReviewAssignment], *, now: datetime, policy: Policy,
+def _process_assignments(rule: str, batch: list[Candidate], *, now: datetime, policy: Policy,
                          editors: list, dispatch) -> list[Claimed]:  # fmt: skip
     rule = str(rule)
     steps = {a.pk: step_due(rule, a, now=now, policy=policy) for a in batch}
-    batch = sorted(batch, key=lambda a: (a.version.article_id, a.pk))
+    batch = sorted(batch, key=lambda a: (a.article_id, a.pk))
     claimed_out: list[Claimed] = []
     with transaction.atomic():
-        _lock_articles(a.version.article_id for a in batch)
+        _lock_articles(a.article_id for a in batch)
         keys = [(rule, steps[a.pk][0], a.pk, a.version_id, steps[a.pk][1]) for a in batch]
         claimed = _claim(keys, now=now)
-        rows, escalated = [], []
+        rows, escalated, events = [], [], []
         for assignment in batch:
             step, due_at = steps[assignment.pk]
             reminder_id = claimed.get((rule, step, assignment.pk, assignment.version_id))
             if reminder_id is None:
                 continue
-            version = assignment.version
-            reviewer = assignment.reviewer
             escalation = rule == ReminderRule.ESCALATION
-            audit.record(
-                article=version.article_id, version=version, actor=None,
-                action="editorial.assignment.escalated" if escalation else "editorial.assignment.reminded",
-                message=_reminder_message(rule, step, assignment, policy, now),
-                data={"assignment": assignment.pk, "reviewer": reviewer.pk, "rule": rule, "step": step,
-                      "reminder": reminder_id, "review_due": assignment.review_due.date().isoformat()},
-            )  # fmt: skip
+            events.append({
+                "article_id": assignment.article_id, "version_id": assignment.version_id,
+                "action": "editorial.assignment.escalated" if escalation else "editorial.assignment.reminded",
+                "message": _reminder_message(rule, step, assignment, policy, now),
+                "data": {"assignment": assignment.pk, "reviewer": assignment.reviewer_id, "rule": rule, "step": step,
+                         "reminder": reminder_id, "review_due": assignment.review_due.date().isoformat()},
+            })  # fmt: skip
             context = {
-                **notifications.version_context(version),
-                "reviewer_name": audit.actor_label(reviewer),
+                **notifications.article_context(
+                    title=assignment.version_title,
+                    slug=assignment.article_slug,
+                    number=assignment.version_number,
+                ),
+                "reviewer_name": assignment.reviewer_name,
                 "step": step,
                 "max_steps": policy.overdue_max,
                 "review_due": notifications.display_date(assignment.review_due),
@@ -316,21 +424,37 @@ def _process_assignments(rule: str, batch: list[ReviewAssignment], *, now: datet
                 "days_overdue": max((now - assignment.review_due).days, 0),
                 "link": notifications.admin_url("reviewassignment", assignment.pk),
             }
-            recipients = editors if escalation else [reviewer]
+            if escalation:
+                recipients = [(e.pk, e.email, audit.actor_label(e)) for e in editors]
+            else:
+                recipients = [(assignment.reviewer_id, assignment.reviewer_email, assignment.reviewer_name)]
             new_rows = [
-                notifications.row(kind=NOTIFICATION_KIND[rule], recipient=person, version=version,
-                                  context=context, reminder=Reminder(pk=reminder_id))  # fmt: skip
-                for person in recipients
+                notifications.row_for(
+                    kind=NOTIFICATION_KIND[rule],
+                    recipient_id=pk,
+                    email=email,
+                    name=name,
+                    version_id=assignment.version_id,
+                    context=context,
+                    reminder_id=reminder_id,
+                )  # fmt: skip
+                for pk, email, name in recipients
             ]
             rows += new_rows
             if escalation:
                 escalated.append(assignment.pk)
             claimed_out.append(
-                Claimed(rule=rule, step=step, reminder_id=reminder_id, article_slug=version.article.slug,
-                        version_number=version.number,
-                        recipients=tuple(r.to_email for r in new_rows if r is not None),
-                        subject=audit.actor_label(reviewer))  # fmt: skip
+                Claimed(
+                    rule=rule,
+                    step=step,
+                    reminder_id=reminder_id,
+                    article_slug=assignment.article_slug,
+                    version_number=assignment.version_number,
+                    recipients=tuple(r.to_email for r in new_rows if r is not None),
+                    subject=assignment.reviewer_name,
+                )  # fmt: skip
             )
+        _append_audit_events(events)
         if escalated:
             ReviewAssignment.objects.filter(pk__in=escalated).update(overdue=True)
         notifications.queue(rows, dispatch=dispatch)
@@ -370,16 +494,26 @@ def _process_re_reviews(batch: list[Article], *, now: datetime, editors: list, d
                 "link": notifications.admin_url("auditevent"),
             }
             new_rows = [
-                notifications.row(kind=NotificationKind.RE_REVIEW_DUE, recipient=person, version=version,
-                                  context=context, reminder=Reminder(pk=reminder_id))  # fmt: skip
+                notifications.row(
+                    kind=NotificationKind.RE_REVIEW_DUE,
+                    recipient=person,
+                    version=version,
+                    context=context,
+                    reminder=Reminder(pk=reminder_id),
+                )  # fmt: skip
                 for person in editors
             ]
             rows += new_rows
             claimed_out.append(
-                Claimed(rule=ReminderRule.RE_REVIEW, step=1, reminder_id=reminder_id,
-                        article_slug=article.slug, version_number=version.number,
-                        recipients=tuple(r.to_email for r in new_rows if r is not None),
-                        subject="re-review")  # fmt: skip
+                Claimed(
+                    rule=ReminderRule.RE_REVIEW,
+                    step=1,
+                    reminder_id=reminder_id,
+                    article_slug=article.slug,
+                    version_number=version.number,
+                    recipients=tuple(r.to_email for r in new_rows if r is not None),
+                    subject="re-review",
+                )  # fmt: skip
             )
         notifications.queue(rows, dispatch=dispatch)
     return claimed_out
@@ -407,10 +541,9 @@ def sweep(*, now: datetime | None = None, dispatch=None, include_recent: bool = 
     dispatch = dispatch or notifications.enqueue
     result = SweepResult()
     editors = notifications.editors()
-    related = ("version__article", "reviewer__board_member")
     for rule in ASSIGNMENT_RULES:
-        queryset = assignments_due(rule, now=now, policy=policy).select_related(*related)
-        for batch in _batches(queryset, policy.batch):
+        queryset = assignments_due(rule, now=now, policy=policy)
+        for batch in _candidate_batches(queryset, policy.batch):
             result.claimed += _process_assignments(
                 rule, batch, now=now, policy=policy, editors=editors, dispatch=dispatch
             )

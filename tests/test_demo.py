@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from articles.models import Article, VersionState
 from editorial.audit import verify_chain
@@ -20,7 +21,7 @@ def demo():
 
 def test_demo_carries_the_seed_article_through_the_whole_workflow(demo):
     article = Article.objects.get(slug="baclofen-muscle-cramping")
-    v1, v2 = article.versions.order_by("number")
+    v1, v2, v3 = article.versions.order_by("number")
     # version 1 as the page had it: six sources cited, three listed
     assert v1.integrity["cited"] == [1, 2, 3, 4, 5, 6]
     assert v1.integrity["references"] == [1, 3, 6]
@@ -35,6 +36,40 @@ def test_demo_carries_the_seed_article_through_the_whole_workflow(demo):
     assert v2.summary
     assert article.live_version_id == v2.pk and v2.state == VersionState.PUBLISHED
     assert Review.objects.filter(version=v2, decision="approve").count() == 2
+    # version 3 is under review while readers still see version 2
+    assert v3.state == VersionState.UNDER_REVIEW
+    assert verify_chain().ok
+
+
+def test_demo_update_under_review_changes_wording_only_with_one_reviewer_overdue(demo):
+    article = Article.objects.get(slug="baclofen-muscle-cramping")
+    v2, v3 = article.versions.filter(number__in=[2, 3]).order_by("number")
+    assert article.live_version_id == v2.pk
+    # no new statement and no new source: only heading lines differ, references are the same
+    changed = [
+        (old, new) for old, new in zip(v2.body.splitlines(), v3.body.splitlines(), strict=True) if old != new
+    ]
+    assert changed and all(old.startswith("#") and old.lower() == new.lower() for old, new in changed)
+    assert (v3.title, v3.lead, v3.summary) == (v2.title, v2.lead, v2.summary)
+    fields = ("number", "kind", "title", "authors", "source", "year", "doi", "pmid", "url")
+    assert list(v3.references.values_list(*fields)) == list(v2.references.values_list(*fields))
+    assert v3.integrity["unresolved"] == []
+    assert "Wording only" in v3.change_note
+    overdue = [a for a in v3.assignments.all() if a.review_due < timezone.now()]
+    assert [a.reviewer.username for a in overdue] == ["tomas.lindqvist"]
+    assert v3.assignments.count() == 2
+
+
+def test_demo_overdue_reviewer_is_reminded_and_editors_alerted_in_one_sweep(demo):
+    out = io.StringIO()
+    call_command("send_reminders", stdout=out)
+    first = out.getvalue()
+    assert "tomas.lindqvist@example.org" in first and "helen.brandt@example.org" in first
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"editorial.assignment.reminded", "editorial.assignment.escalated"} <= actions
+    out = io.StringIO()
+    call_command("send_reminders", stdout=out)
+    assert "Sent nothing" in out.getvalue()
     assert verify_chain().ok
 
 
