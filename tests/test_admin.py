@@ -832,3 +832,40 @@ def test_version_page_query_budget_is_flat(client, django_assert_max_num_queries
     client.force_login(editor)
     with django_assert_max_num_queries(13):
         assert client.get(version_page(second)).status_code == 200
+
+
+def test_the_demo_board_can_open_every_admin_page(client):
+    # given the demo: version 1 with changes requested, version 2 published
+    import io
+
+    from django.contrib.auth import get_user_model
+
+    from articles.models import Article, ArticleVersion
+
+    call_command("load_demo", stdout=io.StringIO())
+    users = get_user_model().objects
+    article = Article.objects.get(slug="baclofen-muscle-cramping")
+    for username in ("helen.brandt", "priya.raman"):
+        client.force_login(users.get(username=username))
+        assert client.get(reverse("admin:index")).status_code == 200
+        versions = ArticleVersion.objects.filter(article=article)
+        if username == "priya.raman":
+            versions = versions.filter(assignments__reviewer__username=username)
+        assert versions
+        for version in versions:
+            html = client.get(version_page(version)).content.decode()
+            assert version.title in html
+        if username == "helen.brandt":
+            v1 = article.versions.get(number=1)
+            assert "Unresolved citations" in client.get(version_page(v1)).content.decode()
+            v2 = article.versions.get(number=2)
+            assert "What changed since version 1" in client.get(version_page(v2)).content.decode()
+            assert "verified" in client.get(reverse("admin:articles_article_changelist")).content.decode()
+
+
+def test_an_editor_can_read_a_draft_with_its_live_findings(client, author, editor):
+    version = flows.draft(author, body="Unsourced claim [7].")
+    client.force_login(editor)
+    html = client.get(version_page(version)).content.decode()
+    assert "Unresolved citations" in html
+    assert _buttons(html) == {"withdraw"}  # an editor may withdraw a draft; nothing else applies
