@@ -107,7 +107,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         page = _render_article(request, slug=slug, audience=audience, token=found.token or "")
         if found.token is not None and found.article_id == page.article_id:
             pagecache.store(found.key, page)
-        else:
+        if found.article_id != page.article_id:
             pagecache.remember_slug(slug, page.article_id)
     response = HttpResponse(page.content)
     for name, value in page.headers:

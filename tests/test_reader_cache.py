@@ -196,3 +196,47 @@ def test_next_review_due_follows_the_articles_own_interval(client, author, edito
     assert (
         f'<dt>Next review due</dt><dd><time datetime="{due.isoformat()}"' in client.get(url).content.decode()
     )
+
+
+@pytest.fixture
+def unreachable_cache(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.redis_cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.5},
+        }
+    }
+
+
+def test_an_unreachable_cache_neither_breaks_the_page_nor_the_workflow(
+    client, author, editor, reviewers, unreachable_cache
+):
+    version = flows.published(author, editor, reviewers[:2])  # every audit event tries to invalidate
+    url = version.article.get_absolute_url()
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200 and version.title in response.content.decode()
+    workflow.version_retract(version=version, actor=editor, reason="Checked while the cache was down.")
+    assert "This article has been retracted" in client.get(url).content.decode()
+
+
+def test_the_redis_backend_reuses_one_client_and_works(settings):
+    import os
+    import uuid
+
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.redis_cache.RedisCache",
+            "LOCATION": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": f"reader-test-{uuid.uuid4().hex}",
+        }
+    }
+    cache = caches["default"]
+    backend = cache._cache
+    assert backend.get_client() is backend.get_client()
+    cache.set("answer", {"bytes": b"page"}, timeout=30)
+    assert cache.get_many(["answer", "missing"]) == {"answer": {"bytes": b"page"}}
+    cache.delete("answer")
