@@ -1,0 +1,62 @@
+"""A real Celery worker process on the machine's Redis and the test database."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from editorial import reminders, tasks, workflow
+from editorial.models import AuditEvent, Notification, NotificationKind, Reminder
+from tests import flows
+from tests.integration.broker import broker_unreachable
+from tests.integration.conftest import wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def sent(*notifications) -> bool:
+    ids = [n.pk for n in notifications]
+    return Notification.objects.filter(pk__in=ids, sent_at__isnull=False).count() == len(ids)
+
+
+def test_a_worker_runs_the_beat_sweep_and_sends_the_reminder(celery_worker, author, editor, reviewer):
+    # given an overdue review (its invitation is handed to the worker as the assignment commits)
+    version = flows.submitted(author)
+    workflow.assignment_create(version=version, reviewer=reviewer, actor=editor,
+                               review_due=timezone.now() - timedelta(hours=1))  # fmt: skip
+    invitation = Notification.objects.get(kind=NotificationKind.INVITED)
+    # when beat's task reaches the worker
+    before = celery_worker.mail().count(f"To: {reviewer.email}")
+    tasks.sweep_reminders.delay()
+    # then the worker claims the reminder and sends it, with the audit event
+    wait_for(lambda: Reminder.objects.exists(), worker=celery_worker, what="the sweep to claim the reminder")
+    reminder_mail = Notification.objects.get(kind=NotificationKind.REMINDER_OVERDUE)
+    wait_for(lambda: sent(invitation, reminder_mail), worker=celery_worker, what="both mails to be sent")
+    mail = celery_worker.mail()
+    assert "Subject: Overdue: your review of Is this a question? (reminder 1 of 3)" in mail
+    assert "Subject: Invitation to review: Is this a question? (version 1)" in mail
+    assert mail.count(f"To: {reviewer.email}") - before == 2
+    assert AuditEvent.objects.filter(action="editorial.assignment.reminded").count() == 1
+
+
+def test_redis_down_at_commit_the_transition_succeeds_and_the_first_sweep_after_sends(
+    celery_worker, author, editor, reviewer
+):
+    version = flows.submitted(author)
+    with broker_unreachable():
+        # when the transition commits while Redis is down
+        assignment = workflow.assignment_create(version=version, reviewer=reviewer, actor=editor,
+                                                review_due=timezone.now() - timedelta(hours=1))  # fmt: skip
+        # and a sweep runs while it is still down
+        result = reminders.sweep()
+    # then the transition stands, the reminder is claimed, and both mails wait in the outbox
+    assert assignment.pk and [c.rule for c in result.claimed] == ["overdue"]
+    pending = list(Notification.objects.order_by("pk"))
+    assert [n.kind for n in pending] == [NotificationKind.INVITED, NotificationKind.REMINDER_OVERDUE]
+    assert all(n.dispatched_at is None for n in pending)
+    # when Redis is back, the first sweep (past the grace period) hands them to the worker
+    before = celery_worker.mail().count(f"To: {reviewer.email}")
+    result = reminders.sweep(now=timezone.now() + timedelta(minutes=2))
+    assert result.claimed == [] and result.handed_over == 2
+    wait_for(lambda: sent(*pending), worker=celery_worker, what="the outbox to be sent")
+    assert celery_worker.mail().count(f"To: {reviewer.email}") - before == 2
