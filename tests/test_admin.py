@@ -698,9 +698,10 @@ def test_audit_trail_filters_by_article_action_actor_and_date(client, author, ed
     assert response.context["cl"].result_count == 0
     response = client.get(url, {"actor__id__exact": editor.pk})
     assert response.context["cl"].result_count == 3  # two assignments and the start of review
-    today = timezone.localdate()
-    response = client.get(url, {"created_at__gte": today.isoformat(),
-                                "created_at__lt": (today + timedelta(days=1)).isoformat()})  # fmt: skip
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    response = client.get(
+        url, {"created_at__gte": str(midnight), "created_at__lt": str(midnight + timedelta(days=1))}
+    )
     assert response.context["cl"].result_count == AuditEvent.objects.count()
 
 
