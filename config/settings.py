@@ -139,13 +139,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost//"  # the host is ignored; naming it stops a warning
 _BROKER_DIR = VAR_DIR / "broker"
 if not REDIS_URL:
     for _sub in ("queue", "processed", "control"):
         (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {}
+    {"socket_connect_timeout": env_int("REDIS_CONNECT_TIMEOUT", 2)}
     if REDIS_URL
     else {
         "data_folder_in": str(_BROKER_DIR / "queue"),
@@ -159,6 +159,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+# Tasks are handed over after a commit, inside a request: with the broker down, give up fast.
+# The outbox row stays pending and the next sweep hands it over (editorial/notifications.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # The queue tasks go to and workers read by default (tests give each run a queue of its own).
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
