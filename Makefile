@@ -48,3 +48,7 @@ lint: install ## ruff check and format check
 .PHONY: verify-audit
 verify-audit: install ## Verify every audit chain
 	$(BIN)/python manage.py verify_audit
+
+.PHONY: reminders
+reminders: install ## Run one reminder sweep now and print what it sent (mail: var/mail/)
+	$(BIN)/python manage.py send_reminders
