@@ -394,6 +394,14 @@ def _process_assignments(rule: str, batch: list[Candidate], *, now: datetime, po
     claimed_out: list[Claimed] = []
     with transaction.atomic():
         _lock_articles(a.article_id for a in batch)
+        # Under the article locks no service can change these assignments (each locks the
+        # article first): drop any that closed since the batch was read.
+        still_open = set(
+            ReviewAssignment.objects.filter(pk__in=[a.pk for a in batch], state__in=OPEN_STATES).values_list(
+                "pk", flat=True
+            )
+        )
+        batch = [a for a in batch if a.pk in still_open]
         keys = [(rule, steps[a.pk][0], a.pk, a.version_id, steps[a.pk][1]) for a in batch]
         claimed = _claim(keys, now=now)
         rows, escalated, events = [], [], []

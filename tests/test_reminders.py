@@ -202,6 +202,24 @@ def test_a_claim_that_conflicts_sends_nothing(policy, author, editor, reviewer):
     assert Reminder.objects.count() == 1
 
 
+def test_an_assignment_closed_after_the_sweep_read_it_gets_no_reminder(
+    policy, clock, author, editor, reviewers
+):
+    version = flows.under_review(author, editor, reviewers[:1])
+    clock.move_to(T0 + days(15))
+    policy_now = reminders.Policy.from_settings()
+    rule = ReminderRule.OVERDUE
+    (batch,) = reminders._candidate_batches(
+        reminders.assignments_due(rule, now=T0 + days(15), policy=policy_now), 500
+    )
+    # the review arrives between the sweep's read and its claim
+    flows.review(version, reviewers[0])
+    claimed = reminders._process_assignments(
+        rule, batch, now=T0 + days(15), policy=policy_now, editors=[editor], dispatch=lambda ids: None
+    )
+    assert claimed == [] and not Reminder.objects.exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_send_each_reminder_once(on_postgres, settings, policy):
     # given 4 articles with 5 reviews each, all long overdue (2 reminders due each), in
