@@ -92,7 +92,12 @@ def test_reader_switches_audience_and_follows_a_citation_to_its_reference_and_ba
     for part in ("audience", "answer", "references", "history"):
         page.locator(f".{part}").first.screenshot(path=str(artifacts / f"reader-phone-{part}.png"))
 
-    for name in ("reader-desktop.png", "reader-desktop-patient.png", "reader-phone.png", "reader-phone-top.png"):
+    for name in (
+        "reader-desktop.png",
+        "reader-desktop-patient.png",
+        "reader-phone.png",
+        "reader-phone-top.png",
+    ):
         assert (artifacts / name).stat().st_size > 10_000
     # No CSP violation or script error: they are reported on the console.
     assert errors == []
