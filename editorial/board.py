@@ -213,7 +213,7 @@ def actions_for(version: ArticleVersion, user, assignments: list[ReviewAssignmen
         if not active:
             actions.start_review_hint = "Assign at least one board reviewer before starting the review."
     if _may(version, "approve", user):
-        actions.approve_blockers = workflow._approval_blockers(version)
+        actions.approve_blockers = workflow.approval_blockers(version)
         actions.approve = not actions.approve_blockers
     actions.request_changes = _may(version, "request_changes", user)
     actions.reject = _may(version, "reject", user)

@@ -45,14 +45,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article, VersionState
 from editorial import audit, notifications
 from editorial.models import (
     AssignmentState,
-    AuditEvent,
     Notification,
     NotificationKind,
     Reminder,
@@ -321,55 +320,6 @@ def _lock_articles(article_ids) -> None:
     )
 
 
-def _append_audit_events(events: list[dict]) -> list[AuditEvent]:
-    """``audit.record`` for a batch of system events, in three queries instead of three per
-    event: the chain heads of all the batch's articles are read at once, each event chains to
-    the one before it, and all are inserted together. Each dict holds ``article_id``,
-    ``version_id``, ``action``, ``message`` and ``data``. The caller holds the articles' row locks
-    (``_lock_articles``), which is what serializes appends to a chain.
-
-    The facts and the hash are exactly ``audit.record``'s (``audit.compute_hash`` over the
-    same values), so ``verify_audit`` checks these events like any other. Reminder events are
-    not public, so the reader's page cache (which listens to ``post_save``) has nothing to
-    refresh."""
-    if not events:
-        return []
-    if not connection.in_atomic_block:
-        raise RuntimeError("audit events must be written inside the transaction that made the change")
-    article_ids = sorted({event["article_id"] for event in events})
-    newest_seq = (
-        AuditEvent.objects.filter(article_id=OuterRef("article_id")).order_by("-seq").values("seq")[:1]
-    )
-    heads = {
-        article_id: (seq, digest)
-        for article_id, seq, digest in AuditEvent.objects.filter(
-            article_id__in=article_ids, seq=Subquery(newest_seq)
-        ).values_list("article_id", "seq", "hash")
-    }
-    created_at = timezone.now()
-    rows = []
-    for event in events:
-        last_seq, prev_hash = heads.get(event["article_id"], (0, audit.GENESIS))
-        values = {
-            "article_id": event["article_id"],
-            "seq": last_seq + 1,
-            "version_id": event["version_id"],
-            "actor_id": None,
-            "actor_label": audit.actor_label(None),
-            "action": event["action"],
-            "state_before": "",
-            "state_after": "",
-            "message": event["message"],
-            "data": event["data"],  # str and int only: stored exactly as hashed
-            "created_at": created_at,
-            "prev_hash": prev_hash,
-        }
-        digest = audit.compute_hash(values)
-        heads[event["article_id"]] = (values["seq"], digest)
-        rows.append(AuditEvent(**values, hash=digest))
-    return AuditEvent.objects.bulk_create(rows)
-
-
 # The sweep ---------------------------------------------------------------------------------
 
 
@@ -462,7 +412,7 @@ def _process_assignments(rule: str, batch: list[Candidate], *, now: datetime, po
                     subject=assignment.reviewer_name,
                 )  # fmt: skip
             )
-        _append_audit_events(events)
+        audit.record_many(events)
         if escalated:
             ReviewAssignment.objects.filter(pk__in=escalated).update(overdue=True)
         notifications.queue(rows, dispatch=dispatch)

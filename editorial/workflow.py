@@ -147,6 +147,8 @@ def version_create_next(*, article: Article, author) -> ArticleVersion:
     """Start version N+1 as a draft copy of the newest version, references included."""
     _require_perm(author, "articles.submit_version", "Only authors can write versions.")
     Article.objects.select_for_update().filter(pk=article.pk).values_list("pk", flat=True).get()
+    if article.created_by_id != author.pk:
+        raise NotPermitted("Only the article's author can start its next version.")
     latest = article.versions.order_by("-number").first()
     if latest is None:
         raise InvalidInput("This article has no version to start from.")
@@ -240,7 +242,8 @@ def version_start_review(*, version: ArticleVersion, actor) -> ArticleVersion:
     return _transition(version, "start_review", actor=actor, verb="review started")
 
 
-def _approval_blockers(version: ArticleVersion) -> list[str]:
+def approval_blockers(version: ArticleVersion) -> list[str]:
+    """Why an editor may not approve this version now (empty when nothing stands in the way)."""
     blockers = []
     report = version.check_integrity()
     if report.unresolved:
@@ -262,7 +265,7 @@ def version_approve(*, version: ArticleVersion, actor, message: str = "") -> Art
     resolved."""
     version = _lock_version(version)
     if version.state == VersionState.UNDER_REVIEW:
-        blockers = _approval_blockers(version)
+        blockers = approval_blockers(version)
         if blockers:
             raise ApprovalBlocked(
                 f"Version {version.number} cannot be approved: " + "; ".join(blockers) + "."

@@ -9,6 +9,7 @@ from django.utils import timezone
 from articles.models import ArticleVersion, VersionState
 from articles.rendering import render_version
 from editorial import workflow
+from editorial.errors import NotPermitted
 from editorial.models import AuditEvent, Decision
 from tests import flows
 from tests.factories import make_user
@@ -316,13 +317,18 @@ def test_a_submitted_version_is_read_only(author_client, author):
 
 
 def test_a_service_refusal_is_shown_with_its_status_not_a_500(author_client, author, other_author):
-    # A version of the author's article written by someone else (the services allow it).
+    # the service refuses another author's next version of this article; the workspace never
+    # offers it, and the refusal is a clear 403 from the service itself
     version = flows.submitted(author)
     workflow.version_withdraw(version=version, actor=author)
-    foreign = workflow.version_create_next(article=version.article, author=other_author)
-    response = post_edit(author_client, foreign)
-    assert response.status_code == 403
-    assert "Only the version&#x27;s author can edit it." in response.content.decode()
+    with pytest.raises(NotPermitted, match="Only the article's author"):
+        workflow.version_create_next(article=version.article, author=other_author)
+    # a draft submitted elsewhere (another tab) between loading and saving the editor
+    draft = workflow.version_create_next(article=version.article, author=author)
+    workflow.version_submit(version=draft, actor=author)
+    response = post_edit(author_client, draft)
+    assert response.status_code == 409
+    assert "it is frozen" in response.content.decode()
 
 
 # Preview ------------------------------------------------------------------------------------
