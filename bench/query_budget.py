@@ -34,6 +34,7 @@ def build(*, slug: str, references: int, events: int):
     article = version.article
     while AuditEvent.objects.filter(article=article).count() < events:
         draft = workflow.version_create_next(article=article, author=author)
+        workflow.version_submit(version=draft, actor=author)
         workflow.version_withdraw(version=draft, actor=author, reason="Bench history")
     return article, AuditEvent.objects.filter(article=article).count()
 

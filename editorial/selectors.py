@@ -27,14 +27,33 @@ def board_members() -> QuerySet[BoardMember]:
     return BoardMember.objects.filter(user__is_active=True).order_by("display_name")
 
 
-def public_history(*, article: Article) -> QuerySet[AuditEvent]:
-    """The part of an article's audit trail readers see: no confidential comment is ever in it."""
-    return (
+# Actions whose message is the author's own words (a change note, a reason to withdraw).
+AUTHOR_WORDS = ("editorial.version.created", "editorial.version.submitted", "editorial.version.withdrawn")
+# States of a version whose words the board has approved.
+BOARD_APPROVED = (
+    VersionState.APPROVED,
+    VersionState.PUBLISHED,
+    VersionState.SUPERSEDED,
+    VersionState.RETRACTED,
+)
+
+
+def public_history(*, article: Article) -> list[AuditEvent]:
+    """The part of an article's audit trail readers see. Never a confidential comment (those
+    are never in the trail); never a draft that was not submitted; and the author's own words
+    (change notes) only for versions the board approved, so no unreviewed word reaches a
+    reader through the history either."""
+    events = list(
         AuditEvent.objects.filter(article=article, action__in=list(PUBLIC_ACTIONS))
-        .annotate(version_number=F("version__number"))
+        .filter(Q(version__isnull=True) | Q(version__submitted_at__isnull=False))
+        .annotate(version_number=F("version__number"), version_state=F("version__state"))
         .only("seq", "action", "actor_label", "message", "created_at", "state_after")
         .order_by("seq")
     )
+    for event in events:
+        if event.action in AUTHOR_WORDS and event.version_state not in BOARD_APPROVED:
+            event.message = ""  # shown, never saved: AuditEvent refuses updates
+    return events
 
 
 def update_under_review(*, article: Article) -> bool:

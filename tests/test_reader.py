@@ -491,3 +491,20 @@ def test_pending_mode_never_shows_drafts_or_replaces_a_published_version(
     html = page(client, version.article.get_absolute_url())
     assert "A newer, unreviewed answer." not in html and CAUTION not in html
     assert "An update to this article is being reviewed" in html
+
+
+def test_no_unreviewed_words_reach_readers_through_the_history(client, author, editor, reviewers):
+    from editorial import workflow as wf
+
+    version = flows.published(author, editor, reviewers[:2])
+    # a draft never submitted, then one under review, each with its author's change note
+    hidden_draft = wf.version_create_next(article=version.article, author=author)
+    wf.version_edit_draft(version=hidden_draft, actor=author, change_note="SECRET DRAFT NOTE")
+    wf.version_withdraw(version=hidden_draft, actor=author, reason="SECRET WITHDRAW REASON")
+    pending = wf.version_create_next(article=version.article, author=author)
+    wf.version_edit_draft(version=pending, actor=author, change_note="UNREVIEWED CHANGE NOTE")
+    wf.version_submit(version=pending, actor=author)
+    html = client.get(f"/articles/{version.article.slug}/").content.decode()
+    assert "SECRET DRAFT NOTE" not in html and "SECRET WITHDRAW REASON" not in html
+    assert "UNREVIEWED CHANGE NOTE" not in html
+    assert "Submitted for review" in html  # the step itself is public
