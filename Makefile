@@ -45,6 +45,23 @@ lint: install ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+BENCH := cd bench && ../$(BIN)/python
+
+.PHONY: bench
+bench: install ## All benchmarks at full size (PostgreSQL, Redis, wrk); prints name: value lines
+	$(BENCH) reader_throughput.py --seconds 10 --rounds 2
+	$(BENCH) query_budget.py --references 5,50,500 --events 10,100,1000
+	$(BENCH) reminder_sweep.py --assignments 100000
+	$(BENCH) audit_verify.py --events 1000000 --articles 1000
+	$(BENCH) first_run.py
+
+.PHONY: bench-quick
+bench-quick: install ## The benchmarks at small sizes (under two minutes; part of .ci/run)
+	$(BENCH) reader_throughput.py --seconds 3 --rounds 1
+	$(BENCH) query_budget.py --references 5,50 --events 10,100
+	$(BENCH) reminder_sweep.py --assignments 10000
+	$(BENCH) audit_verify.py --events 20000 --articles 20
+
 .PHONY: verify-audit
 verify-audit: install ## Verify every audit chain
 	$(BIN)/python manage.py verify_audit
