@@ -279,6 +279,18 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    sending_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set, and committed, before the mail is handed to the mail server; cleared when "
+        "the attempt records its outcome. Still set when no attempt is running: that attempt was "
+        "killed and may have sent the mail.",
+    )
+    interrupted_attempts = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Attempts that started and never recorded an outcome (the process died mid-send). "
+        "Each may have sent the mail: if this is above 0, the recipient may have it twice.",
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -296,3 +308,7 @@ class Notification(models.Model):
     @property
     def is_sent(self) -> bool:
         return self.sent_at is not None
+
+    @property
+    def possibly_sent_twice(self) -> bool:
+        return self.sent_at is not None and self.interrupted_attempts > 0

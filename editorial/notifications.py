@@ -6,7 +6,10 @@ that causes it, handed to Celery when that transaction commits, and sent at most
   that moment the event still succeeds for the user, the row stays pending, and the next
   sweep (``editorial.reminders.sweep``) hands it over again.
 - ``deliver`` locks the row and sends only if it is not yet sent, so a task delivered twice
-  (``acks_late``, a redelivery, a sweep handing the row over again) sends one mail.
+  (``acks_late``, a redelivery, a sweep handing the row over again) sends one mail. It marks
+  each attempt (committed) before the mail leaves, so a worker killed mid-send is found out by
+  the next attempt and the row records that the mail may have gone twice
+  (``interrupted_attempts``).
 
 The context stored on each row is fixed when the event happens and holds only what the
 recipient may read: for an author, never a reviewer's confidential comment.
@@ -272,7 +275,16 @@ def build_message(notification: Notification, *, connection=None) -> EmailMultiA
 def deliver(notification_id: int, *, connection=None) -> Notification | None:
     """Send one notification unless it is already sent (or being sent by someone else right
     now). Returns the notification if this call sent it. Mail errors are recorded on the row
-    and raised, for the task to retry."""
+    and raised, for the task to retry.
+
+    Two transactions, so that a process killed mid-send leaves a trace. The first marks the
+    attempt (``attempts`` + 1, ``sending_since``) and commits; the second locks the row, hands
+    the mail to the mail server and records the outcome, which clears ``sending_since``. A
+    later attempt that finds ``sending_since`` still set knows the one before it died between
+    the two commits, possibly after the mail left: it counts it in ``interrupted_attempts``
+    (the mail may reach the recipient twice) and sends. It errs towards "possibly": a mark
+    found between another live attempt's two commits is counted too, and that attempt then
+    backs off, so a mail is still sent once."""
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True)
@@ -281,17 +293,39 @@ def deliver(notification_id: int, *, connection=None) -> Notification | None:
         )
         if notification is None:
             return None
+        fields = ["attempts", "sending_since"]
+        if notification.sending_since is not None:
+            notification.interrupted_attempts += 1
+            fields.append("interrupted_attempts")
+            logger.warning(
+                "Notification %s: attempt %d never recorded its outcome and may have sent the mail; "
+                "sending again (possibly twice).", notification.pk, notification.attempts,
+            )  # fmt: skip
         notification.attempts += 1
+        notification.sending_since = timezone.now()
+        notification.save(update_fields=fields)
+    attempt = notification.attempts
+    with transaction.atomic():
+        # Ours only if no later attempt has marked it since.
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id, sent_at__isnull=True, attempts=attempt)
+            .first()
+        )
+        if notification is None:
+            return None
         try:
             build_message(notification, connection=connection).send()
         except Exception as exc:
             notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            notification.save(update_fields=["attempts", "last_error"])
+            notification.sending_since = None
+            notification.save(update_fields=["last_error", "sending_since"])
             error = exc
         else:
             notification.sent_at = timezone.now()
+            notification.sending_since = None
             notification.last_error = ""
-            notification.save(update_fields=["attempts", "sent_at", "last_error"])
+            notification.save(update_fields=["sent_at", "sending_since", "last_error"])
             return notification
     raise error
 
