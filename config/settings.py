@@ -123,6 +123,8 @@ LOGIN_THROTTLE = {
 
 # Limits on what a request may carry: refused before anything reaches the database.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_000_000)
+# The draft editor posts about 10 fields per reference: EDITORIAL["MAX_REFERENCES"] rows fit.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 
 # Redis, when configured, is the Celery broker and the cache; otherwise nothing needs a server.
@@ -216,6 +218,11 @@ EDITORIAL = {
     "OUTBOX_GRACE_SECONDS": env_int("EDITORIAL_OUTBOX_GRACE_SECONDS", 60),
     "OUTBOX_REDISPATCH_MINUTES": env_int("EDITORIAL_OUTBOX_REDISPATCH_MINUTES", 60),
     "MAIL_MAX_ATTEMPTS": env_int("EDITORIAL_MAIL_MAX_ATTEMPTS", 10),
+    # What one version may hold (editorial/workflow.py and the workspace forms refuse more):
+    # the body's length in characters, its references, and each comment or reason.
+    "MAX_BODY_CHARS": env_int("EDITORIAL_MAX_BODY_CHARS", 100_000),
+    "MAX_REFERENCES": env_int("EDITORIAL_MAX_REFERENCES", 80),
+    "MAX_COMMENT_CHARS": env_int("EDITORIAL_MAX_COMMENT_CHARS", 10_000),
     # Links in emails start with this.
     "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
 }

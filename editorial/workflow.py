@@ -12,14 +12,17 @@ transition never fails because the broker is down.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_slug
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
-from articles.models import Article, ArticleVersion, Reference, VersionFrozen, VersionState
+from articles.models import Article, ArticleVersion, Reference, ReferenceKind, VersionFrozen, VersionState
 from editorial import audit, notifications
 from editorial.errors import (
     ApprovalBlocked,
@@ -101,10 +104,109 @@ def _transition(version: ArticleVersion, name: str, *, actor, verb: str, message
     return version
 
 
+# Limits ----------------------------------------------------------------------------------
+# What a version, a reference or a comment may hold, checked before anything is written
+# (Django does not enforce a TextField's max_length on save). Each refusal names the field.
+
+CONTENT_LABELS = {"title": "title", "lead": "lead answer", "body": "body",
+                  "summary": "plain-language summary", "change_note": "change note"}  # fmt: skip
+REFERENCE_LABELS = {"title": "title", "authors": "authors", "source": "source", "doi": "DOI",
+                    "pmid": "PMID", "url": "URL"}  # fmt: skip
+DOI_RE = re.compile(r"^10\.\d{4,9}(?:\.\d+)*/\S+$")
+PMID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
+FIRST_YEAR = 1800
+MAX_REFERENCE_NUMBER = 999
+_web_url = URLValidator(schemes=["http", "https"])
+
+
+def _field_limit(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+def content_limit(name: str) -> int:
+    """The most characters a version's ``name`` may hold."""
+    limit = _field_limit(ArticleVersion, name)
+    return min(limit, settings.EDITORIAL["MAX_BODY_CHARS"]) if name == "body" else limit
+
+
+def comment_limit() -> int:
+    return settings.EDITORIAL["MAX_COMMENT_CHARS"]
+
+
+def max_references() -> int:
+    return settings.EDITORIAL["MAX_REFERENCES"]
+
+
+def _checked_text(value, label: str, limit: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"The {label} must be text.")
+    if len(value) > limit:
+        raise InvalidInput(f"The {label} is {len(value):,} characters long; the limit is {limit:,}.")
+    return value
+
+
+def _checked_comment(value, label: str, limit: int | None = None) -> str:
+    return _checked_text(value, label, comment_limit() if limit is None else min(limit, comment_limit()))
+
+
+def _checked_reference(ref) -> dict:
+    if not isinstance(ref, dict):
+        raise InvalidInput("Each reference must be a set of fields.")
+    unknown = set(ref) - set(REFERENCE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown reference fields: {', '.join(sorted(map(str, unknown)))}.")
+    number = ref.get("number")
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_REFERENCE_NUMBER:
+        raise InvalidInput(f"A reference number is a whole number from 1 to {MAX_REFERENCE_NUMBER}.")
+    where = f"Reference {number}"
+    clean = {"number": number}
+    if ref.get("kind") not in ReferenceKind.values:
+        raise InvalidInput(f"{where}: choose its kind: " + ", ".join(map(str, ReferenceKind.labels)) + ".")
+    clean["kind"] = ref["kind"]
+    for name, label in REFERENCE_LABELS.items():
+        clean[name] = _checked_text(ref.get(name), f"{label} of reference {number}",
+                                    _field_limit(Reference, name)).strip()  # fmt: skip
+    if not clean["title"]:
+        raise InvalidInput(f"{where} needs a title.")
+    year = ref.get("year")
+    last = timezone.now().year + 1
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)
+                             or not FIRST_YEAR <= year <= last):  # fmt: skip
+        raise InvalidInput(f"{where}: enter a year between {FIRST_YEAR} and {last}.")
+    clean["year"] = year
+    if clean["doi"] and not DOI_RE.match(clean["doi"]):
+        raise InvalidInput(
+            f"{where}: a DOI starts with “10.”, a registrant code of at least four digits and a slash, "
+            "for example 10.1000/xyz123."
+        )
+    if clean["pmid"] and not PMID_RE.match(clean["pmid"]):
+        raise InvalidInput(f"{where}: a PubMed ID (PMID) is a number of up to nine digits.")
+    if clean["url"]:
+        try:
+            _web_url(clean["url"])
+        except ValidationError:
+            raise InvalidInput(
+                f"{where}: the URL must be a web address starting with http:// or https://."
+            ) from None
+    return clean
+
+
+def _checked_references(references) -> list[dict]:
+    references = list(references)
+    if len(references) > max_references():
+        raise InvalidInput(
+            f"A version can list at most {max_references()} references; this one has {len(references)}."
+        )
+    return [_checked_reference(ref) for ref in references]
+
+
 # Content ---------------------------------------------------------------------------------
 
 
 def _write_references(version: ArticleVersion, references: list[dict]) -> None:
+    references = _checked_references(references)
     numbers = [ref.get("number") for ref in references]
     if len(set(numbers)) != len(numbers):
         raise InvalidInput("Two references have the same number.")
@@ -121,7 +223,10 @@ def _content_from(fields: dict) -> dict:
     unknown = set(fields) - set(VERSION_CONTENT_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown version fields: {', '.join(sorted(unknown))}.")
-    return fields
+    return {
+        name: _checked_text(value, CONTENT_LABELS[name], content_limit(name))
+        for name, value in fields.items()
+    }
 
 
 @transaction.atomic
@@ -129,13 +234,22 @@ def article_create(*, author, slug: str, topic: str = "", references: list[dict]
                    **content) -> ArticleVersion:  # fmt: skip
     """Start an article with its first draft version."""
     _require_perm(author, "articles.submit_version", "Only authors can start articles.")
+    content = _content_from(content)
+    references = _checked_references(references)
+    topic = _checked_text(topic, "topic", _field_limit(Article, "topic"))
+    try:
+        validate_slug(slug)
+    except (ValidationError, TypeError):
+        raise InvalidInput(
+            "An article's address uses only letters, numbers, hyphens and underscores."
+        ) from None
+    if len(slug) > _field_limit(Article, "slug"):
+        raise InvalidInput(f"An article's address has at most {_field_limit(Article, 'slug')} characters.")
     if Article.objects.filter(slug=slug).exists():
         raise InvalidInput(f"An article with the address “{slug}” already exists.")
     article = Article.objects.create(slug=slug, topic=topic, created_by=author)
-    version = ArticleVersion.objects.create(
-        article=article, number=1, author=author, **_content_from(content)
-    )
-    _write_references(version, list(references))
+    version = ArticleVersion.objects.create(article=article, number=1, author=author, **content)
+    _write_references(version, references)
     audit.record(article=article, version=version, actor=author,
                  action="editorial.version.created", state_after=version.state,
                  message=version.change_note, data={"number": 1})  # fmt: skip
@@ -180,6 +294,9 @@ def version_create_next(*, article: Article, author) -> ArticleVersion:
 def version_edit_draft(*, version: ArticleVersion, actor, references: list[dict] | None = None,
                        **content) -> ArticleVersion:  # fmt: skip
     """Change a draft's content and, if given, replace its references."""
+    content = _content_from(content)
+    if references is not None:
+        references = _checked_references(references)
     version = _lock_version(version)
     if version.author_id != getattr(actor, "pk", None):
         raise NotPermitted("Only the version's author can edit it.")
@@ -188,7 +305,7 @@ def version_edit_draft(*, version: ArticleVersion, actor, references: list[dict]
             f"Version {version.number} is {version.get_state_display().lower()}: it is frozen. "
             "Start a new version to change it."
         )
-    for name, value in _content_from(content).items():
+    for name, value in content.items():
         setattr(version, name, value)
     try:
         version.save()
@@ -263,6 +380,7 @@ def approval_blockers(version: ArticleVersion) -> list[str]:
 def version_approve(*, version: ArticleVersion, actor, message: str = "") -> ArticleVersion:
     """The editor's final approval: quorum met, no open request for changes, every citation
     resolved."""
+    message = _checked_comment(message, "note")
     version = _lock_version(version)
     if version.state == VersionState.UNDER_REVIEW:
         blockers = approval_blockers(version)
@@ -296,7 +414,8 @@ def _close_open_assignments(version: ArticleVersion, *, actor) -> None:
 
 @transaction.atomic
 def version_request_changes(*, version: ArticleVersion, actor, message: str) -> ArticleVersion:
-    if not (message or "").strip():
+    message = _checked_comment(message, "comment to the author")
+    if not message.strip():
         raise InvalidInput("Say what must change: the author reads this comment.")
     version = _lock_version(version)
     version = _transition(version, "request_changes", actor=actor, verb="changes requested", message=message)
@@ -309,7 +428,8 @@ def version_request_changes(*, version: ArticleVersion, actor, message: str) -> 
 
 @transaction.atomic
 def version_reject(*, version: ArticleVersion, actor, reason: str) -> ArticleVersion:
-    if not (reason or "").strip():
+    reason = _checked_comment(reason, "reason")
+    if not reason.strip():
         raise InvalidInput("Give the reason for rejecting: the author reads it.")
     version = _lock_version(version)
     version = _transition(version, "reject", actor=actor, verb="rejected", message=reason, reason=reason)
@@ -337,6 +457,7 @@ def version_publish(*, version: ArticleVersion, actor) -> ArticleVersion:
 
 @transaction.atomic
 def version_withdraw(*, version: ArticleVersion, actor, reason: str = "") -> ArticleVersion:
+    reason = _checked_comment(reason, "reason")
     version = _lock_version(version)
     version = _transition(version, "withdraw", actor=actor, verb="withdrawn", message=reason, reason=reason)
     _close_open_assignments(version, actor=actor)
@@ -346,7 +467,8 @@ def version_withdraw(*, version: ArticleVersion, actor, reason: str = "") -> Art
 @transaction.atomic
 def version_retract(*, version: ArticleVersion, actor, reason: str) -> ArticleVersion:
     """Take a published version off the site; readers see the retraction notice and reason."""
-    if not (reason or "").strip():
+    reason = _checked_comment(reason, "reason")
+    if not reason.strip():
         raise InvalidInput("Give the reason for the retraction: readers see it.")
     version = _lock_version(version)
     return _transition(version, "retract", actor=actor, verb="retracted", message=reason, reason=reason)
@@ -421,6 +543,7 @@ def assignment_decline(
     *, assignment: ReviewAssignment, actor, reason: str, note: str = ""
 ) -> ReviewAssignment:
     """The invited reviewer says no, with a reason from the short list."""
+    note = _checked_comment(note, "note", _field_limit(ReviewAssignment, "decline_note"))
     version, assignment = _lock_assignment(assignment)
     if assignment.reviewer_id != getattr(actor, "pk", None):
         raise NotPermitted("Only the invited reviewer can decline this invitation.")
@@ -444,6 +567,7 @@ def assignment_decline(
 def assignment_withdraw(*, assignment: ReviewAssignment, actor, reason: str = "") -> ReviewAssignment:
     """An editor takes back an invitation or an accepted assignment."""
     _require_perm(actor, "articles.decide_version", "Only editors can withdraw an assignment.")
+    reason = _checked_comment(reason, "reason")
     version, assignment = _lock_assignment(assignment)
     if not can_proceed(assignment.withdraw):
         raise TransitionRefused(f"This assignment is {assignment.get_state_display().lower()}.")
@@ -478,6 +602,12 @@ def review_record(
     doses_checked: bool = False,
 ) -> Review:
     """A board member's decision on the version they were assigned."""
+    comment_to_author = _checked_comment(comment_to_author, "comment to the author",
+                                         _field_limit(Review, "comment_to_author"))  # fmt: skip
+    confidential_comment = _checked_comment(confidential_comment, "confidential comment",
+                                            _field_limit(Review, "confidential_comment"))  # fmt: skip
+    conflict_statement = _checked_comment(conflict_statement, "conflict statement",
+                                          _field_limit(Review, "conflict_statement"))  # fmt: skip
     version, assignment = _lock_assignment(assignment)
     _require_perm(actor, "articles.review_version", "Only board reviewers can record a review.")
     if assignment.reviewer_id != actor.pk:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -20,7 +21,10 @@ PMID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
 PMID_PREFIXES = ("pmid:", "pmid")
 KINDS_NEEDING_SOURCE = {ReferenceKind.RESEARCH, ReferenceKind.GUIDELINE}
 FIRST_YEAR = 1800
-MAX_REFERENCES = 80
+
+
+def max_references() -> int:
+    return settings.EDITORIAL["MAX_REFERENCES"]
 
 
 def _max_length(model, name: str) -> int:
@@ -148,6 +152,17 @@ class VersionContentForm(forms.Form):
     def clean_title(self) -> str:
         return clean_question(self.cleaned_data["title"])
 
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        limit = settings.EDITORIAL["MAX_BODY_CHARS"]
+        if len(body) > limit:
+            raise ValidationError(
+                "The body is %(length)s characters long; the limit is %(limit)s.",
+                code="max_length",
+                params={"length": f"{len(body):,}", "limit": f"{limit:,}"},
+            )
+        return body
+
 
 class ReferenceForm(forms.Form):
     number = forms.IntegerField(min_value=1, max_value=999, help_text="The number you cite: [1].")
@@ -209,6 +224,11 @@ class ReferenceForm(forms.Form):
 
 
 class BaseReferenceFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": "A version can list at most %(num)d references. Remove some, or merge duplicates.",
+    }
+
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
         if index is not None and index >= self.initial_form_count():
@@ -248,9 +268,9 @@ def reference_formset(*, extra: int):
         formset=BaseReferenceFormSet,
         extra=extra,
         can_delete=True,
-        max_num=MAX_REFERENCES,
+        max_num=max_references(),
         validate_max=True,
-        absolute_max=MAX_REFERENCES,
+        absolute_max=max_references(),
     )
 
 
