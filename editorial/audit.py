@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from articles.models import Article, ArticleVersion
@@ -277,26 +279,56 @@ def _verify_lines(rows) -> tuple[int, int, tuple | None, str]:
     return checked, articles, None, ""
 
 
-def _fast_rows(article_id: int | None, batch: int = 20_000) -> Iterator[tuple]:
+def _fast_rows(where: str, params: list, batch: int = 5_000) -> Iterator[tuple]:
     """PostgreSQL: stream canonical lines through a server-side cursor."""
     cursor = connection.chunked_cursor()
     try:
-        if article_id is None:
-            cursor.execute(_FAST_SQL.format(where=""))
-        else:
-            cursor.execute(_FAST_SQL.format(where="WHERE article_id = %s"), [article_id])
+        cursor.execute(_FAST_SQL.format(where=where), params)
         while chunk := cursor.fetchmany(batch):
             yield from chunk
     finally:
         cursor.close()
 
 
-def verify_chain(*, article: Article | None = None) -> ChainResult:
-    article_id = article.pk if article else None
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            checked, articles, broken, reason = _verify_lines(_fast_rows(article_id))
-        else:
-            checked, articles, broken, reason = verify_rows(_rows(article_id))
+def _verify_id_range(low: int, high: int) -> tuple[int, int, tuple | None, str]:
+    """One worker: the chains of articles with low < id <= high, on this thread's connection."""
+    try:
+        with transaction.atomic():
+            return _verify_lines(_fast_rows("WHERE article_id > %s AND article_id <= %s", [low, high]))
+    finally:
+        connection.close()
+
+
+def _verify_parallel(workers: int) -> tuple[int, int, tuple | None, str]:
+    """Split the articles into ``workers`` id ranges, each verified on its own connection, so
+    PostgreSQL builds the canonical lines on several cores while Python hashes."""
+    bounds = AuditEvent.objects.aggregate(low=Min("article_id"), high=Max("article_id"))
+    if bounds["low"] is None:
+        return 0, 0, None, ""
+    low, high = bounds["low"] - 1, bounds["high"]
+    cuts = [low + (high - low) * i // workers for i in range(workers + 1)]
+    ranges = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
+        parts = list(pool.map(lambda r: _verify_id_range(*r), ranges))
+    checked = sum(part[0] for part in parts)
+    articles = sum(part[1] for part in parts)
+    broken = next((part for part in parts if part[2] is not None), None)  # ranges are in article order
+    return checked, articles, broken[2] if broken else None, broken[3] if broken else ""
+
+
+def verify_chain(*, article: Article | None = None, workers: int | None = None) -> ChainResult:
+    """Re-compute every chain (or one article's). On PostgreSQL the whole table is checked by
+    ``workers`` threads (default: one per core, at most 4), each over its own article range;
+    inside a transaction, one connection checks what that transaction sees."""
+    parallel = connection.vendor == "postgresql" and article is None and not connection.in_atomic_block
+    if parallel:
+        checked, articles, broken, reason = _verify_parallel(workers or min(os.cpu_count() or 1, 4))
+    else:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                where, params = ("WHERE article_id = %s", [article.pk]) if article else ("", [])
+                checked, articles, broken, reason = _verify_lines(_fast_rows(where, params))
+            else:
+                checked, articles, broken, reason = verify_rows(_rows(article.pk if article else None))
     event = AuditEvent.objects.get(pk=broken[0]) if broken else None
     return ChainResult(checked=checked, articles=articles, broken=event, reason=reason)

@@ -164,3 +164,22 @@ def test_audit_data_refuses_values_without_a_canonical_text(author):
     version = flows.draft(author)
     with pytest.raises(TypeError, match="floats"), transaction.atomic():
         audit.record(article=version.article, action="editorial.test", data={"dose": 2.5})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_names_the_first_break_across_articles(on_postgres, author, editor, reviewers):
+    # given committed chains for three articles (outside a transaction verify_chain uses workers)
+    for slug in ("first", "second", "third"):
+        flows.submitted(author, slug=slug)
+    assert not connection.in_atomic_block
+    clean = audit.verify_chain(workers=3)
+    assert clean.ok and clean.articles == 3 and clean.checked == AuditEvent.objects.count()
+    # when an event of the second and of the third article are altered
+    second = AuditEvent.objects.filter(article__slug="second").order_by("seq")[1]
+    third = AuditEvent.objects.filter(article__slug="third").order_by("seq")[0]
+    tamper(second.pk, message="altered")
+    tamper(third.pk, message="altered too")
+    # then the first break in article order is named, whichever worker found it
+    result = audit.verify_chain(workers=3)
+    assert not result.ok and result.broken.pk == second.pk
+    assert "does not match its hash" in result.reason
