@@ -125,7 +125,10 @@ LOGIN_THROTTLE = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_000_000)
 # The draft editor posts about 10 fields per reference: EDITORIAL["MAX_REFERENCES"] rows fit.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
+# No form takes a file: an uploaded file is read in 64 KB chunks and dropped, never kept in
+# memory or written to a temporary file on disk (Django's default handlers would).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 
 # Redis, when configured, is the Celery broker and the cache; otherwise nothing needs a server.
 REDIS_URL = os.environ.get("REDIS_URL", "")

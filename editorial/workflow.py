@@ -144,6 +144,8 @@ def _checked_text(value, label: str, limit: int) -> str:
         raise InvalidInput(f"The {label} must be text.")
     if len(value) > limit:
         raise InvalidInput(f"The {label} is {len(value):,} characters long; the limit is {limit:,}.")
+    if "\x00" in value:  # PostgreSQL refuses to store it
+        raise InvalidInput(f"The {label} contains a null character; remove it.")
     return value
 
 
