@@ -1,0 +1,711 @@
+"""The full permission table: every role x every verb x every version state, over the
+services and over HTTP, and every page the project serves x every role.
+
+One world is built once for the module, through the real services: one article per version
+state, each with the same cast (the author, another author, the reviewer assigned to it,
+another board member who is not, the editor). Every test runs in a savepoint of that world
+and rolls back, so 2,000-odd rows cost seconds, not minutes.
+
+The expectations below are written from the design (README, DESIGN.md), not read back from
+the code: a row that disagrees with the code is either a hole or a wrong row, and fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import transaction
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, ArticleVersion, VersionState
+from editorial import workflow
+from editorial.errors import NotPermitted, TransitionRefused
+from editorial.models import AuditEvent, BoardMember, Decision, Review, ReviewAssignment
+from tests import flows
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "author", "other_author", "reviewer", "other_reviewer", "editor"]
+STATES = list(VersionState.values)
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# The world ---------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    users: dict  # role -> user (plus "second", "third": the other assigned board members)
+    versions: dict  # state -> version pk, the version under test in that state
+
+    def user(self, role):
+        if role == "anonymous":
+            return AnonymousUser()
+        return get_user_model().objects.get(pk=self.users[role].pk)
+
+    def version(self, state) -> ArticleVersion:
+        return ArticleVersion.objects.select_related("article").get(pk=self.versions[state])
+
+
+def _build_world() -> World:
+    users = {
+        "author": make_user("Author", username="acc-author"),
+        "other_author": make_user("Author", username="acc-other-author"),
+        "reviewer": make_user("Reviewer", username="acc-reviewer"),
+        "other_reviewer": make_user("Reviewer", username="acc-other-reviewer"),
+        "editor": make_user("Editor", username="acc-editor"),
+        "second": make_user("Reviewer", username="acc-second"),
+        "third": make_user("Reviewer", username="acc-third"),
+    }
+    author, editor = users["author"], users["editor"]
+    board = [users["reviewer"], users["second"], users["third"]]
+
+    def article(state):
+        return {"slug": f"access-{state.replace('_', '-')}"}
+
+    def in_review(state):
+        # The reviewer's invitation is still open; the other two approved: quorum met.
+        version = flows.under_review(author, editor, board, **article(state))
+        flows.review(version, users["second"])
+        flows.review(version, users["third"])
+        return version
+
+    versions = {}
+    versions["draft"] = flows.draft(author, **article("draft"))
+    submitted = flows.submitted(author, **article("submitted"))
+    for member in board:
+        workflow.assignment_create(version=submitted, reviewer=member, actor=editor)
+    versions["submitted"] = submitted
+    versions["under_review"] = in_review("under_review")
+    versions["changes_requested"] = workflow.version_request_changes(
+        version=in_review("changes_requested"), actor=editor, message="Cite the label."
+    )
+    versions["rejected"] = workflow.version_reject(version=in_review("rejected"), actor=editor, reason="No.")
+    versions["approved"] = flows.approved(author, editor, board[:2], **article("approved"))
+    versions["published"] = flows.published(author, editor, board[:2], **article("published"))
+    withdrawn = flows.submitted(author, **article("withdrawn"))
+    workflow.assignment_create(version=withdrawn, reviewer=users["reviewer"], actor=editor)
+    versions["withdrawn"] = workflow.version_withdraw(version=withdrawn, actor=author, reason="Not ready.")
+    versions["retracted"] = workflow.version_retract(
+        version=flows.published(author, editor, board[:2], **article("retracted")),
+        actor=editor,
+        reason="A dose was wrong.",
+    )
+    first = flows.published(author, editor, board[:2], **article("superseded"))
+    second = workflow.version_create_next(article=first.article, author=author)
+    workflow.version_submit(version=second, actor=author)
+    for member in board[:2]:
+        workflow.assignment_create(version=second, reviewer=member, actor=editor)
+    workflow.version_start_review(version=second, actor=editor)
+    for member in board[:2]:
+        flows.review(second, member)
+    workflow.version_approve(version=second, actor=editor)
+    workflow.version_publish(version=second, actor=editor)
+    versions["superseded"] = first
+    assert set(versions) == set(STATES)
+    for state, version in versions.items():
+        version.refresh_from_db()
+        assert version.state == state, (state, version.state)
+    return World(users=users, versions={state: version.pk for state, version in versions.items()})
+
+
+# The reader's page cache and the login throttle live in a private cache for this module.
+MODULE_SETTINGS = {
+    "PASSWORD_HASHERS": FAST_HASHERS,
+    "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": __name__}},
+}
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once in an outer transaction; each test runs in a savepoint inside it; the whole
+    world is rolled back when the module ends."""
+    from django.conf import settings
+
+    editorial = {**settings.EDITORIAL, "PENDING_REVIEW_VISIBLE": False}
+    with django_db_blocker.unblock(), override_settings(**MODULE_SETTINGS, EDITORIAL=editorial):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield _build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(world):
+    """Each test starts with an empty cache, as its database changes are rolled back."""
+    cache.clear()
+
+
+def snapshot(version_pk: int):
+    version = ArticleVersion.objects.get(pk=version_pk)
+    return (
+        version.state,
+        AuditEvent.objects.filter(article_id=version.article_id).count(),
+        sorted(ReviewAssignment.objects.filter(version=version).values_list("reviewer_id", "state")),
+        Review.objects.filter(version=version).count(),
+        ArticleVersion.objects.filter(article_id=version.article_id).count(),
+        tuple(getattr(version, name) for name in workflow.VERSION_CONTENT_FIELDS),
+    )
+
+
+# The rules, from the design ----------------------------------------------------------------
+
+OK, DENIED, REFUSED, NOTHING = "ok", "not permitted", "refused (state)", "nothing to act on"
+
+# The version's own transitions: the states they leave from, and who may use them.
+TRANSITIONS = {
+    "submit": ({"draft"}, {"author"}),
+    "start_review": ({"submitted"}, {"editor"}),
+    "approve": ({"under_review"}, {"editor"}),
+    "request_changes": ({"under_review"}, {"editor"}),
+    "reject": ({"under_review"}, {"editor"}),
+    "publish": ({"approved"}, {"editor"}),
+    "withdraw": ({"draft", "submitted", "under_review"}, {"author", "editor"}),
+    "retract": ({"published"}, {"editor"}),
+}
+# Verbs on the reviewer's assignment to the version (a draft has none).
+ASSIGNMENT_VERBS = ("accept", "decline", "review", "withdraw_assignment")
+# The reviewer's invitation is open while the version is submitted or under review; once the
+# version is decided or withdrawn it was completed or closed.
+INVITATION_OPEN = {"submitted", "under_review"}
+OPEN_STATES = {"draft", "submitted", "under_review"}
+SERVICE_VERBS = [*TRANSITIONS, "assign", *ASSIGNMENT_VERBS, "edit_draft", "next_version"]
+
+
+def expected(verb: str, role: str, state: str) -> str:
+    """What the design says happens when ``role`` tries ``verb`` on a version in ``state``.
+    A transition from the wrong state is refused whoever asks; otherwise the role decides."""
+    if verb in TRANSITIONS:
+        sources, allowed = TRANSITIONS[verb]
+        if state not in sources:
+            return REFUSED
+        return OK if role in allowed else DENIED
+    if verb == "assign":  # editors only, and only while the board has the version
+        if role != "editor":
+            return DENIED
+        return OK if state in INVITATION_OPEN else REFUSED
+    if verb in ASSIGNMENT_VERBS:
+        if state == "draft":
+            return NOTHING
+        who = "editor" if verb == "withdraw_assignment" else "reviewer"
+        if role != who:
+            return DENIED
+        if verb == "review":  # reviews are recorded only while the version is under review
+            return OK if state == "under_review" else REFUSED
+        return OK if state in INVITATION_OPEN else REFUSED
+    if verb == "edit_draft":  # only its author, only a draft
+        if role != "author":
+            return DENIED
+        return OK if state == "draft" else REFUSED
+    if verb == "next_version":  # only the article's author, once its newest version is closed
+        if role != "author":
+            return DENIED
+        # The superseded version's article has a newer, published version.
+        return REFUSED if state in OPEN_STATES else OK
+    raise AssertionError(verb)
+
+
+# Over the services -------------------------------------------------------------------------
+
+
+def call_service(verb: str, version: ArticleVersion, actor, world: World):
+    target = version.assignments.filter(reviewer=world.users["reviewer"]).first()
+    if verb in ASSIGNMENT_VERBS and target is None:
+        return NOTHING
+    match verb:
+        case "submit":
+            workflow.version_submit(version=version, actor=actor)
+        case "start_review":
+            workflow.version_start_review(version=version, actor=actor)
+        case "approve":
+            workflow.version_approve(version=version, actor=actor, message="Quorum met.")
+        case "request_changes":
+            workflow.version_request_changes(version=version, actor=actor, message="Fix the dose.")
+        case "reject":
+            workflow.version_reject(version=version, actor=actor, reason="Out of scope.")
+        case "publish":
+            workflow.version_publish(version=version, actor=actor)
+        case "withdraw":
+            workflow.version_withdraw(version=version, actor=actor, reason="Not ready.")
+        case "retract":
+            workflow.version_retract(version=version, actor=actor, reason="A dose was wrong.")
+        case "assign":
+            workflow.assignment_create(version=version, reviewer=world.users["other_reviewer"], actor=actor)
+        case "accept":
+            workflow.assignment_accept(assignment=target, actor=actor)
+        case "decline":
+            workflow.assignment_decline(assignment=target, actor=actor, reason="time")
+        case "review":
+            workflow.review_record(
+                assignment=target, actor=actor, decision=Decision.APPROVE, no_conflict_declared=True,
+                citations_checked=True, doses_checked=True,
+            )  # fmt: skip
+        case "withdraw_assignment":
+            workflow.assignment_withdraw(assignment=target, actor=actor, reason="Too busy.")
+        case "edit_draft":
+            workflow.version_edit_draft(version=version, actor=actor, title="Is this a new question?")
+        case "next_version":
+            workflow.version_create_next(article=version.article, author=actor)
+        case _:
+            raise AssertionError(verb)
+    return OK
+
+
+SERVICE_TABLE = [(verb, role, state) for verb in SERVICE_VERBS for state in STATES for role in ROLES]
+
+
+@pytest.mark.parametrize(("verb", "role", "state"), SERVICE_TABLE)
+def test_service_permission_table(world, verb, role, state):
+    # given a version in ``state`` and a person in ``role``
+    version = world.version(state)
+    before = snapshot(version.pk)
+    want = expected(verb, role, state)
+    # when they try the verb through its service
+    try:
+        got = call_service(verb, version, world.user(role), world)
+    except NotPermitted:
+        got = DENIED
+    except TransitionRefused:
+        got = REFUSED
+    # then it is done, or refused for the reason the design gives, with nothing written
+    assert got == want, f"{role} {verb} on a {state} version: {got}, the design says {want}"
+    after = snapshot(version.pk)
+    if got == OK:
+        assert after != before
+        # every state change is an audit event (a draft's edits are not state changes)
+        assert after[1] > before[1] or verb == "edit_draft"
+    else:
+        assert after == before, "a refusal writes nothing"
+
+
+def test_the_service_table_holds_every_outcome():
+    outcomes = {expected(verb, role, state) for verb, role, state in SERVICE_TABLE}
+    assert outcomes == {OK, DENIED, REFUSED, NOTHING}
+    assert len(SERVICE_TABLE) == len(SERVICE_VERBS) * len(ROLES) * len(STATES) == 900
+
+
+# Over HTTP: the same verbs through the workspace's and the admin's endpoints ------------------
+
+LOGIN, ADMIN_LOGIN = "login", "admin login"
+WORKSPACE_VERBS = {"ws_submit": "submit", "ws_withdraw": "withdraw", "ws_edit": "edit_draft",
+                   "ws_next": "next_version"}  # fmt: skip
+ADMIN_ACTS = ("start_review", "approve", "request_changes", "reject", "publish", "withdraw", "retract",
+              "accept", "decline", "review")  # fmt: skip
+ADMIN_VERBS = {**{f"admin_{verb}": verb for verb in ADMIN_ACTS}, "admin_assign": "assign",
+               "admin_withdraw_assignment": "withdraw_assignment"}  # fmt: skip
+HTTP_VERBS = {**WORKSPACE_VERBS, **ADMIN_VERBS}
+# Each HTTP verb's URL name: the URL coverage test reads these.
+HTTP_URL_NAMES = {
+    "ws_submit": "workspace:submit",
+    "ws_withdraw": "workspace:withdraw",
+    "ws_edit": "workspace:version",
+    "ws_next": "workspace:version_next",
+    **{f"admin_{verb}": "admin:articles_articleversion_act" for verb in ADMIN_ACTS},
+    "admin_assign": "admin:articles_articleversion_assign",
+    "admin_withdraw_assignment": "admin:articles_articleversion_withdraw_assignment",
+}
+STATUS_OF = {OK: 302, DENIED: 403, REFUSED: 409}
+BOARD = {"reviewer", "other_reviewer", "editor"}
+
+
+def expected_http(http_verb: str, role: str, state: str):
+    """(status, outcome) the design gives for ``role`` pressing ``http_verb``."""
+    verb = HTTP_VERBS[http_verb]
+    if http_verb in WORKSPACE_VERBS:
+        # The workspace is for authors, and each author sees only their own articles.
+        if role == "anonymous":
+            return 302, LOGIN
+        if role in BOARD:
+            return 403, DENIED
+        if role == "other_author":
+            return 404, DENIED
+        outcome = expected(verb, role, state)
+        return STATUS_OF[outcome], outcome
+    # The admin is for the board; a reviewer sees only the versions assigned to them.
+    if role in ("anonymous", "author", "other_author"):
+        return 302, ADMIN_LOGIN
+    if role == "other_reviewer" or (role == "reviewer" and state == "draft"):
+        return 404, DENIED
+    outcome = expected(verb, role, state)
+    if outcome == NOTHING:
+        # accept/decline/review: the editor is not assigned; withdraw_assignment: no such row
+        return (404, NOTHING) if verb == "withdraw_assignment" else (403, DENIED)
+    if verb == "assign" and outcome == REFUSED:
+        # The assign page sends the editor back to the version page with the reason.
+        return 302, REFUSED
+    return STATUS_OF[outcome], outcome
+
+
+def _content_post(version) -> dict:
+    data = {name: getattr(version, name) for name in workflow.VERSION_CONTENT_FIELDS}
+    data["title"] = "Is this a new question?"
+    refs = list(version.references.all())
+    data.update({"refs-TOTAL_FORMS": str(len(refs)), "refs-INITIAL_FORMS": "0",
+                 "refs-MIN_NUM_FORMS": "0", "refs-MAX_NUM_FORMS": "80", "action": "save"})  # fmt: skip
+    for index, ref in enumerate(refs):
+        for name in workflow.REFERENCE_FIELDS:
+            value = getattr(ref, name)
+            data[f"refs-{index}-{name}"] = "" if value is None else str(value)
+    return data
+
+
+ADMIN_POST = {
+    "start_review": {},
+    "publish": {},
+    "accept": {},
+    "decline": {"reason": "time", "note": "Away."},
+    "review": {
+        "decision": Decision.APPROVE,
+        "citations_checked": "on",
+        "doses_checked": "on",
+        "no_conflict_declared": "on",
+        "comment_to_author": "Sound.",
+    },  # fmt: skip
+    "approve": {"approve-message": "Quorum met."},
+    "request_changes": {"request_changes-message": "Fix the dose."},
+    "reject": {"reject-message": "Out of scope."},
+    "withdraw": {"withdraw-message": "Not ready."},
+    "retract": {"retract-message": "A dose was wrong."},
+}
+
+
+def press(client, http_verb: str, version: ArticleVersion, world: World):
+    slug, number = version.article.slug, version.number
+    match http_verb:
+        case "ws_submit":
+            return client.post(reverse("workspace:submit", args=[slug, number]), {"findings": ""})
+        case "ws_withdraw":
+            return client.post(reverse("workspace:withdraw", args=[slug, number]), {"reason": "Not ready."})
+        case "ws_edit":
+            return client.post(reverse("workspace:version", args=[slug, number]), _content_post(version))
+        case "ws_next":
+            return client.post(reverse("workspace:version_next", args=[slug]))
+        case "admin_assign":
+            today = timezone.localdate()
+            data = {"reviewers": [world.users["other_reviewer"].pk], "response_due": today + timedelta(days=3),
+                    "review_due": today + timedelta(days=14)}  # fmt: skip
+            return client.post(reverse("admin:articles_articleversion_assign", args=[version.pk]), data)
+        case "admin_withdraw_assignment":
+            target = version.assignments.filter(reviewer=world.users["reviewer"]).first()
+            url = reverse("admin:articles_articleversion_withdraw_assignment",
+                          args=[version.pk, target.pk if target else 999_999_999])  # fmt: skip
+            return client.post(url, {"reason": "Too busy."})
+    verb = ADMIN_VERBS[http_verb]
+    return client.post(
+        reverse("admin:articles_articleversion_act", args=[version.pk, verb]), ADMIN_POST[verb]
+    )
+
+
+def says_why(client, response) -> bool:
+    """The refusal carries words a person can act on: an admin message, a form error, the
+    refused page's message, or the workspace's "not for you" page."""
+    if response.status_code == 302:  # the admin's assign page sends the editor back with a message
+        response = client.get(response["Location"])
+    context = response.context
+    if context is None:
+        return False
+    if list(context.get("messages") or []) or context.get("error") or context.get("message"):
+        return True
+    form = context.get("form")
+    if form is not None and form.errors:
+        return True
+    return "workspace/not_author.html" in [template.name for template in response.templates]
+
+
+HTTP_TABLE = [(verb, role, state) for verb in HTTP_VERBS for state in STATES for role in ROLES]
+
+
+@pytest.mark.parametrize(("http_verb", "role", "state"), HTTP_TABLE)
+def test_http_permission_table(client, world, http_verb, role, state):
+    # given a version in ``state`` and a person in ``role``, signed in
+    version = world.version(state)
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    before = snapshot(version.pk)
+    status, outcome = expected_http(http_verb, role, state)
+    verb = HTTP_VERBS[http_verb]
+    # when they press the button / post the form
+    response = press(client, http_verb, version, world)
+    after = snapshot(version.pk)
+    # then the answer is the one the design gives, never a 500, and only a success writes
+    assert response.status_code == status, (
+        f"{role} {http_verb} on a {state} version: {response.status_code}, the design says {status} ({outcome})"
+    )
+    if outcome == LOGIN:
+        assert response["Location"].startswith(reverse("workspace:login"))
+    elif outcome == ADMIN_LOGIN:
+        assert response["Location"].startswith(reverse("admin:login"))
+    if outcome == OK:
+        assert after != before
+        assert after[1] > before[1] or verb == "edit_draft", "every state change is an audit event"
+    else:
+        assert after == before, "a refusal writes nothing"
+    if outcome in (DENIED, REFUSED) and status != 404:
+        assert says_why(client, response), "a refusal says why"
+
+
+def test_the_http_table_holds_every_answer():
+    answers = {expected_http(*row) for row in HTTP_TABLE}
+    assert {status for status, _ in answers} == {302, 403, 404, 409}
+    assert len(HTTP_TABLE) == len(HTTP_VERBS) * len(ROLES) * len(STATES) == 960
+
+
+# Reading: readers get 404 for everything unpublished ----------------------------------------
+
+READABLE = {"published", "retracted", "superseded"}  # superseded: the article's newer version
+
+
+def read_url(page: str, version: ArticleVersion) -> str:
+    slug, number = version.article.slug, version.number
+    return {
+        "reader": reverse("articles:detail", args=[slug]),
+        "ws_article": reverse("workspace:article", args=[slug]),
+        "ws_version": reverse("workspace:version", args=[slug, number]),
+        "ws_preview": reverse("workspace:preview", args=[slug, number]),
+        "admin_version": reverse("admin:articles_articleversion_change", args=[version.pk]),
+        "admin_history": reverse("admin:articles_articleversion_history", args=[version.pk]),
+        "admin_assign_page": reverse("admin:articles_articleversion_assign", args=[version.pk]),
+        "admin_export": reverse("admin:editorial_auditevent_export", args=[version.article_id]),
+        "admin_article": reverse("admin:articles_article_change", args=[version.article_id]),
+    }[page]
+
+
+READ_URL_NAMES = {
+    "reader": "articles:detail",
+    "ws_article": "workspace:article",
+    "ws_version": "workspace:version",
+    "ws_preview": "workspace:preview",
+    "admin_version": "admin:articles_articleversion_change",
+    "admin_history": "admin:articles_articleversion_history",
+    "admin_assign_page": "admin:articles_articleversion_assign",
+    "admin_export": "admin:editorial_auditevent_export",
+    "admin_article": "admin:articles_article_change",
+}
+
+
+def expected_read(page: str, role: str, state: str) -> int:
+    if page == "reader":  # the same for everyone, signed in or not
+        return 200 if state in READABLE else 404
+    if page.startswith("ws_"):
+        return {"anonymous": 302, "other_author": 404, "author": 200}.get(role, 403)
+    if role in ("anonymous", "author", "other_author"):
+        return 302  # to the admin's login
+    assigned = role == "reviewer" and state != "draft"
+    if page in ("admin_export", "admin_article"):  # editors only
+        return 200 if role == "editor" else 403
+    if page == "admin_history":  # a version the reviewer may not see is "not found": back to the index
+        return 200 if role == "editor" or assigned else 302
+    if role != "editor" and not assigned:
+        return 404
+    if page == "admin_assign_page":
+        if role != "editor":
+            return 403
+        return 200 if state in INVITATION_OPEN else 302
+    return 200
+
+
+READ_TABLE = [(page, role, state) for page in READ_URL_NAMES for state in STATES for role in ROLES]
+
+
+@pytest.mark.parametrize(("page", "role", "state"), READ_TABLE)
+def test_read_table(client, world, page, role, state):
+    version = world.version(state)
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    response = client.get(read_url(page, version))
+    want = expected_read(page, role, state)
+    assert response.status_code == want, f"{role} reads {page} of a {state} version: {response.status_code}"
+    if page == "reader" and want == 200:
+        assert version.article.live_version.title.encode() in response.content
+    if page.startswith("admin") and role in ("anonymous", "author", "other_author"):
+        assert response["Location"].startswith(reverse("admin:login"))
+
+
+# Every other page the project serves, per role ------------------------------------------------
+
+A, R = "admin login", "redirect"
+# Expected GET status per role, in ROLES order: anonymous, author, other_author, reviewer,
+# other_reviewer, editor. "login"/"admin login" are redirects to that login page.
+LW = "login"
+PAGES = {
+    # The reader: public, the same for everyone.
+    "articles:list": (200, 200, 200, 200, 200, 200),
+    "articles:audience": (303, 303, 303, 303, 303, 303),
+    "articles:policy": (200, 200, 200, 200, 200, 200),
+    "articles:feed": (200, 200, 200, 200, 200, 200),
+    "articles:sitemap": (200, 200, 200, 200, 200, 200),
+    "articles:robots": (200, 200, 200, 200, 200, 200),
+    # The workspace: authors only (board members are told it is not for them).
+    "workspace:dashboard": (LW, 200, 200, 403, 403, 403),
+    "workspace:article_start": (LW, 200, 200, 403, 403, 403),
+    "workspace:login": (200, 302, 302, 302, 302, 302),
+    "workspace:logout": (405, 405, 405, 405, 405, 405),
+    "workspace:password_reset": (200, 200, 200, 200, 200, 200),
+    "workspace:password_reset_done": (200, 200, 200, 200, 200, 200),
+    "workspace:password_reset_confirm": (200, 200, 200, 200, 200, 200),
+    "workspace:password_reset_complete": (200, 200, 200, 200, 200, 200),
+    "workspace:version_next": (LW, 405, 405, 403, 403, 403),
+    "workspace:submit": (LW, 200, 404, 403, 403, 403),
+    "workspace:withdraw": (LW, 200, 404, 403, 403, 403),
+    # The admin: the board only.
+    "admin:login": (200, 200, 200, 302, 302, 302),
+    "admin:logout": (R, R, R, 405, 405, 405),  # a GET never signs out; non-board users go to the index
+    "admin:index": (A, A, A, 200, 200, 200),
+    "admin:password_change": (A, A, A, 200, 200, 200),
+    "admin:password_change_done": (A, A, A, 200, 200, 200),
+    "admin:autocomplete": (A, A, A, 403, 403, 403),
+    "admin:jsi18n": (A, A, A, 200, 200, 200),
+    "admin:view_on_site": (A, A, A, 403, 403, 302),  # editors only (it names unpublished slugs)
+    "admin:app_list": (A, A, A, 200, 200, 200),
+    "admin:app_list auth": (A, A, A, 404, 404, 404),
+    "admin/(?P<url>.*)$": (A, A, A, 404, 404, 404),
+    "admin:articles_articleversion_changelist": (A, A, A, 200, 200, 200),
+    "admin:articles_articleversion_add": (A, A, A, 403, 403, 403),
+    "admin:articles_articleversion_delete": (A, A, A, 403, 403, 403),
+    # A GET never acts (the verbs themselves are rows of the HTTP table).
+    "admin:articles_articleversion_act": (A, A, A, 405, 405, 405),
+    "admin:articles_articleversion_withdraw_assignment": (A, A, A, 405, 405, 405),
+    "admin/articles/articleversion/<path:object_id>/": (A, A, A, R, R, R),
+    "admin:articles_article_changelist": (A, A, A, 403, 403, 200),
+    "admin:articles_article_add": (A, A, A, 403, 403, 403),
+    "admin:articles_article_delete": (A, A, A, 403, 403, 403),
+    "admin:articles_article_history": (A, A, A, 403, 403, 200),
+    "admin/articles/article/<path:object_id>/": (A, A, A, R, R, R),
+    "admin:editorial_reviewassignment_changelist": (A, A, A, 200, 200, 200),
+    "admin:editorial_reviewassignment_add": (A, A, A, 403, 403, 403),
+    "admin:editorial_reviewassignment_change": (A, A, A, 200, R, 200),
+    "admin:editorial_reviewassignment_history": (A, A, A, 200, R, 200),
+    "admin:editorial_reviewassignment_delete": (A, A, A, 403, 403, 403),
+    "admin/editorial/reviewassignment/<path:object_id>/": (A, A, A, R, R, R),
+    "admin:editorial_review_changelist": (A, A, A, 200, 200, 200),
+    "admin:editorial_review_add": (A, A, A, 403, 403, 403),
+    "admin:editorial_review_change": (A, A, A, 200, R, 200),
+    "admin:editorial_review_history": (A, A, A, 200, R, 200),
+    "admin:editorial_review_delete": (A, A, A, 403, 403, 403),
+    "admin/editorial/review/<path:object_id>/": (A, A, A, R, R, R),
+    "admin:editorial_boardmember_changelist": (A, A, A, 403, 403, 200),
+    "admin:editorial_boardmember_add": (A, A, A, 403, 403, 403),
+    "admin:editorial_boardmember_change": (A, A, A, 403, 403, 200),
+    "admin:editorial_boardmember_history": (A, A, A, 403, 403, 200),
+    "admin:editorial_boardmember_delete": (A, A, A, 403, 403, 403),
+    "admin/editorial/boardmember/<path:object_id>/": (A, A, A, R, R, R),
+    "admin:editorial_auditevent_changelist": (A, A, A, 403, 403, 200),
+    "admin:editorial_auditevent_add": (A, A, A, 403, 403, 403),
+    "admin:editorial_auditevent_change": (A, A, A, 403, 403, 200),
+    "admin:editorial_auditevent_history": (A, A, A, 403, 403, 200),
+    "admin:editorial_auditevent_delete": (A, A, A, 403, 403, 403),
+    "admin/editorial/auditevent/<path:object_id>/": (A, A, A, R, R, R),
+    # Accounts: nobody on the board manages users or groups in the admin.
+    "admin:auth_user_changelist": (A, A, A, 403, 403, 403),
+    "admin:auth_user_add": (A, A, A, 403, 403, 403),
+    "admin:auth_user_change": (A, A, A, 403, 403, 403),
+    "admin:auth_user_history": (A, A, A, 403, 403, 403),
+    "admin:auth_user_delete": (A, A, A, 403, 403, 403),
+    "admin:auth_user_password_change": (A, A, A, 403, 403, 403),
+    "admin/auth/user/<path:object_id>/": (A, A, A, R, R, R),
+    "admin:auth_group_changelist": (A, A, A, 403, 403, 403),
+    "admin:auth_group_add": (A, A, A, 403, 403, 403),
+    "admin:auth_group_change": (A, A, A, 403, 403, 403),
+    "admin:auth_group_history": (A, A, A, 403, 403, 403),
+    "admin:auth_group_delete": (A, A, A, 403, 403, 403),
+    "admin/auth/group/<path:object_id>/": (A, A, A, R, R, R),
+}
+
+
+def page_url(key: str, world: World) -> str:
+    """The URL of a page key: a URL name (its objects from the world) or a route."""
+    under_review = world.version("under_review")
+    approved = world.version("approved")
+    draft = world.version("draft")
+    reviewer = world.users["reviewer"]
+    assignment = under_review.assignments.get(reviewer=reviewer)
+    review = approved.reviews.get(reviewer=reviewer)
+    member = BoardMember.objects.get(user=reviewer)
+    event = AuditEvent.objects.filter(article=under_review.article).first()
+    group = Group.objects.get(name="Author")
+    objects = {
+        "articleversion": under_review.pk,
+        "article": under_review.article_id,
+        "reviewassignment": assignment.pk,
+        "review": review.pk,
+        "boardmember": member.pk,
+        "auditevent": event.pk,
+        "user": reviewer.pk,
+        "group": group.pk,
+    }
+    special = {
+        "articles:audience": reverse("articles:audience") + "?audience=patient&next=/",
+        "workspace:password_reset_confirm": reverse(
+            "workspace:password_reset_confirm", args=["MQ", "set-password"]
+        ),
+        "workspace:version_next": reverse("workspace:version_next", args=[draft.article.slug]),
+        "workspace:submit": reverse("workspace:submit", args=[draft.article.slug, draft.number]),
+        "workspace:withdraw": reverse("workspace:withdraw", args=[draft.article.slug, draft.number]),
+        "admin:view_on_site": reverse(
+            "admin:view_on_site",
+            args=[ContentType.objects.get_for_model(Article).pk, under_review.article_id],
+        ),
+        "admin:app_list": reverse("admin:app_list", args=["editorial"]),
+        "admin:app_list auth": reverse("admin:app_list", args=["auth"]),
+        "admin/(?P<url>.*)$": "/admin/no-such-page/",
+        "admin:articles_articleversion_act": reverse(
+            "admin:articles_articleversion_act", args=[under_review.pk, "approve"]
+        ),
+        "admin:articles_articleversion_withdraw_assignment": reverse(
+            "admin:articles_articleversion_withdraw_assignment", args=[under_review.pk, assignment.pk]
+        ),
+        "admin:auth_user_password_change": reverse("admin:auth_user_password_change", args=[reviewer.pk]),
+    }
+    if key in special:
+        return special[key]
+    if key.startswith("admin/"):  # an unnamed "<path:object_id>/" route: the old change URL
+        model = key.split("/")[2]
+        return f"/{key.split('<')[0]}{objects[model]}/"
+    if not key.startswith("admin:") or "_" not in key or key.startswith("admin:password_change"):
+        return reverse(key)
+    app_model, _, view = key.removeprefix("admin:").rpartition("_")
+    if view in ("changelist", "add"):
+        return reverse(key)
+    model = app_model.split("_", 1)[1]
+    return reverse(key, args=[objects[model]])
+
+
+def page_url_name(key: str) -> str:
+    return key.split(" ")[0]
+
+
+PAGE_TABLE = [(key, role) for key in PAGES for role in ROLES]
+
+
+@pytest.mark.parametrize(("key", "role"), PAGE_TABLE)
+def test_page_table(client, world, key, role):
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    response = client.get(page_url(key, world))
+    want = PAGES[key][ROLES.index(role)]
+    if want == LW:
+        assert response.status_code == 302 and response["Location"].startswith(reverse("workspace:login"))
+    elif want == A:
+        assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+    elif want == R:
+        assert response.status_code == 302
+        assert not response["Location"].startswith(reverse("admin:login"))
+    else:
+        assert response.status_code == want, f"{role} GET {key}: {response.status_code}, want {want}"
+
+
+def covered_url_keys() -> set[str]:
+    """Every URL name (or, for unnamed routes, the route) some row of a table above covers."""
+    return {page_url_name(key) for key in PAGES} | set(HTTP_URL_NAMES.values()) | set(READ_URL_NAMES.values())
