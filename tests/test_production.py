@@ -345,3 +345,10 @@ def test_the_admin_and_reader_run_under_the_policy_without_a_violation(browser_p
     # the admin's own scripts ran (the changelist's filter sidebar toggle is script-built)
     assert page.evaluate("typeof django !== 'undefined'")
     assert not violations, violations
+    # and the listener does hear a violation: an injected inline script is blocked and reported
+    with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+        ran = page.evaluate(
+            "() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
+            " document.head.appendChild(s); return window.injected === 1; }"
+        )
+    assert ran is False
