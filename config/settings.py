@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "articles.csp.CSPMiddleware",  # django-csp's, with a stable directive order
     "editorial.middleware.WorkflowErrorMiddleware",
 ]
 

@@ -220,6 +220,14 @@ def test_over_https_in_production_every_page_sends_hsts(
     assert_security_headers(response, hsts=True)
 
 
+def test_the_policy_is_one_header_in_a_stable_order(client, db):
+    response = client.get("/editorial-policy/")
+    assert response["Content-Security-Policy"] == (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
 def test_a_refusal_carries_the_headers_too(client, author, editor, reviewers):
     version = flows.submitted(author)
     client.force_login(editor)
