@@ -38,6 +38,12 @@ REFERENCE_FIELDS = ("number", "kind", "title", "authors", "source", "year", "doi
 VERSION_CONTENT_FIELDS = ("title", "lead", "body", "summary", "change_note")
 
 
+# How a refusal reads where "it cannot be <verb>" would not.
+REFUSAL_PHRASES = {
+    "start_review": "its review cannot be started",
+    "request_changes": "changes cannot be requested",
+}
+
 PERMISSION_PHRASES = {
     "submit": "submit this version (only its author can)",
     "start_review": "start the review of this version (editors only)",
@@ -77,7 +83,7 @@ def _transition(version: ArticleVersion, name: str, *, actor, verb: str, message
     if not can_proceed(method):
         raise TransitionRefused(
             f"Version {version.number} of “{version.title}” is {version.get_state_display().lower()}: "
-            f"it cannot be {verb}."
+            f"{REFUSAL_PHRASES.get(name, f'it cannot be {verb}')}."
         )
     if actor is None or not actor.is_active or not has_transition_perm(method, actor):
         if actor is not None and actor.pk == version.author_id and name not in ("submit", "withdraw"):
