@@ -7,8 +7,10 @@ an audit event, so each article has a *token* in the cache that is replaced when
 is written for it (at once, and again when the transaction commits). A cached page records
 the token it was rendered under and is served only while that token is still current:
 
-- a hit costs no SQL query and one cache round trip in a warm process (the page bytes are
-  also kept in process memory, but served only after that round trip has confirmed them);
+- a hit costs at most one cache round trip (the generation and the article's token, read
+  together) and no SQL query; a worker trusts what it read for ``LOCAL_TOKEN_SECONDS``
+  (1 s), forgets it at once when it makes a change itself, so another worker's change is
+  seen within that second;
 - the token is read *before* the database, so a page rendered from a snapshot that a
   concurrent commit made stale is stored under the old token and never served;
 - anything that changes many pages at once (a board member's name or credentials) replaces
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -139,6 +143,23 @@ _local_pages: dict[str, CachedPage] = {}
 _local_slugs: dict[str, int] = {}
 
 
+# How long a worker may trust the generation and an article's token without asking the shared
+# cache again. Within the worker that made a change they are forgotten at once; another worker
+# serves the previous page for at most this long after a change commits. 0 asks every time.
+LOCAL_TOKEN_SECONDS = float(os.environ.get("READER_LOCAL_TOKEN_SECONDS", "1.0"))
+_local_tokens: dict[int, tuple[float, str, str]] = {}
+
+
+def _remember_token(article_id: int, current: str, token: str) -> None:
+    if len(_local_tokens) >= _LOCAL_MAX:
+        _local_tokens.clear()
+    _local_tokens[article_id] = (time.monotonic() + LOCAL_TOKEN_SECONDS, current, token)
+
+
+def forget_local_tokens() -> None:
+    _local_tokens.clear()
+
+
 def _keep_local(key: str, page: CachedPage) -> None:
     if len(_local_pages) >= _LOCAL_MAX:
         _local_pages.clear()
@@ -162,9 +183,15 @@ def lookup(*, slug: str, audience: str) -> Lookup:
         current = found.get(GENERATION_KEY) or generation()
         token = cache.get(_article_key(article_id)) if article_id is not None else None
     else:
-        found = cache.get_many([GENERATION_KEY, _article_key(article_id)])
-        current = found.get(GENERATION_KEY) or generation()
-        token = found.get(_article_key(article_id))
+        remembered = _local_tokens.get(article_id)
+        if remembered is not None and remembered[0] > time.monotonic():
+            current, token = remembered[1], remembered[2]
+        else:
+            found = cache.get_many([GENERATION_KEY, _article_key(article_id)])
+            current = found.get(GENERATION_KEY) or generation()
+            token = found.get(_article_key(article_id))
+            if token is not None and LOCAL_TOKEN_SECONDS > 0:
+                _remember_token(article_id, current, token)
     key = page_key(slug=slug, audience=audience, generation=current)
     if article_id is not None and token is None:
         token = _token(_article_key(article_id))
@@ -206,13 +233,15 @@ def invalidate_article(article_id: int) -> None:
     (a reader who rendered from the pre-commit snapshot meanwhile stored it under a token
     that is already gone)."""
     key = _article_key(article_id)
+    _local_tokens.pop(article_id, None)
     _replace(key)
-    transaction.on_commit(lambda: _replace(key))
+    transaction.on_commit(lambda: (_local_tokens.pop(article_id, None), _replace(key)))
 
 
 def invalidate_all() -> None:
+    forget_local_tokens()
     _replace(GENERATION_KEY)
-    transaction.on_commit(lambda: _replace(GENERATION_KEY))
+    transaction.on_commit(lambda: (forget_local_tokens(), _replace(GENERATION_KEY)))
 
 
 # Receivers, connected in ``ArticlesConfig.ready``.

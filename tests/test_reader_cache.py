@@ -21,6 +21,7 @@ def own_cache(settings, request):
             "LOCATION": f"reader-test-{request.node.nodeid}",
         }
     }
+    pagecache.forget_local_tokens()
 
 
 def big_article(author, editor, reviewers, *, references: int, history_events: int):
@@ -85,6 +86,34 @@ def test_a_cached_page_is_served_with_no_query(client, django_assert_num_queries
     assert response.status_code == 200
     assert response.content == first.content
     assert response["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_another_workers_change_is_seen_once_the_local_token_expires(
+    client, django_assert_num_queries, monkeypatch, author, editor, reviewers
+):
+    # given a page this worker serves from its own memory, trusting the token for a moment
+    article = flows.published(author, editor, reviewers[:2]).article
+    url = article.get_absolute_url()
+    client.get(url)
+    client.get(url)
+    with django_assert_num_queries(0):
+        client.get(url)
+    # when another worker replaces the article's token in the shared cache
+    pagecache._replace(pagecache._article_key(article.pk))
+    # then this worker may serve its page until the local token expires, never longer
+    expiry = pagecache._local_tokens[article.pk][0]
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: expiry + 0.001)
+    with django_assert_num_queries(5):  # a fresh render under the new token
+        assert client.get(url).status_code == 200
+
+
+def test_this_workers_own_change_is_seen_at_once(client, author, editor, reviewers):
+    version = flows.published(author, editor, reviewers[:2])
+    url = version.article.get_absolute_url()
+    client.get(url)
+    client.get(url)
+    workflow.version_retract(version=version, actor=editor, reason="A dose was wrong.")
+    assert "A dose was wrong." in client.get(url).content.decode()
 
 
 def test_each_audience_is_cached_on_its_own(client, django_assert_num_queries, author, editor, reviewers):
