@@ -403,8 +403,21 @@ def _own_unless_editor(queryset, user, field: str):
     return queryset.filter(**{field: user})
 
 
+class VersionReviewerColumns:
+    """The version and reviewer columns shared by the assignment and review lists."""
+
+    @admin.display(description="Version", ordering="version__article__slug")
+    def version_link(self, obj):
+        return format_html('<a href="{}">{} v{}</a>', version_url(obj.version_id), obj.version.article.slug,
+                           obj.version.number)  # fmt: skip
+
+    @admin.display(description="Reviewer")
+    def reviewer_col(self, obj):
+        return board.member_label(obj.reviewer)
+
+
 @admin.register(ReviewAssignment)
-class ReviewAssignmentAdmin(ReadOnlyAdmin):
+class ReviewAssignmentAdmin(VersionReviewerColumns, ReadOnlyAdmin):
     list_display = ("version_link", "reviewer_col", "state", "response_due", "review_due", "late_col",
                     "created_at")  # fmt: skip
     list_filter = ("state", "overdue")
@@ -415,15 +428,6 @@ class ReviewAssignmentAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return _own_unless_editor(super().get_queryset(request), request.user, "reviewer")
-
-    @admin.display(description="Version", ordering="version__article__slug")
-    def version_link(self, obj):
-        return format_html('<a href="{}">{} v{}</a>', version_url(obj.version_id), obj.version.article.slug,
-                           obj.version.number)  # fmt: skip
-
-    @admin.display(description="Reviewer")
-    def reviewer_col(self, obj):
-        return board.member_label(obj.reviewer)
 
     @admin.display(description="Late", boolean=True)
     def late_col(self, obj):
@@ -466,7 +470,7 @@ class ReviewAssignmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(ReadOnlyAdmin):
+class ReviewAdmin(VersionReviewerColumns, ReadOnlyAdmin):
     list_display = ("version_link", "reviewer_col", "decision", "citations_checked", "doses_checked",
                     "conflict_col", "created_at")  # fmt: skip
     list_filter = ("decision",)
@@ -478,15 +482,6 @@ class ReviewAdmin(ReadOnlyAdmin):
 
     fields = ("version", "reviewer", "decision", "citations_checked", "doses_checked", "no_conflict_declared",
               "conflict_statement", "comment_to_author", "confidential_comment", "created_at")  # fmt: skip
-
-    @admin.display(description="Version", ordering="version__article__slug")
-    def version_link(self, obj):
-        return format_html('<a href="{}">{} v{}</a>', version_url(obj.version_id), obj.version.article.slug,
-                           obj.version.number)  # fmt: skip
-
-    @admin.display(description="Reviewer")
-    def reviewer_col(self, obj):
-        return board.member_label(obj.reviewer)
 
     @admin.display(description="No conflict declared", boolean=True)
     def conflict_col(self, obj):
