@@ -48,6 +48,8 @@ def test_the_mark_is_committed_before_the_mail_leaves(on_postgres, invitation, m
             seen["row"] = Notification.objects.values("attempts", "sending_since", "sent_at").get(
                 pk=invitation.pk
             )
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            seen["error"] = repr(exc)
         finally:
             connection.close()
 
@@ -59,6 +61,7 @@ def test_the_mark_is_committed_before_the_mail_leaves(on_postgres, invitation, m
 
     monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", lambda self, **kw: spy(self))
     notifications.deliver(invitation.pk)
+    assert "row" in seen, seen.get("error", "the reader thread did not finish")
     assert seen["row"]["attempts"] == 1 and seen["row"]["sending_since"] is not None
     assert seen["row"]["sent_at"] is None
 

@@ -46,6 +46,11 @@ def test_author_writes_submits_reads_the_board_and_resubmits(browser_page):
     # Start an article: the address is proposed from the title.
     page.click("text=Start an article >> nth=0")
     page.fill("#id_title", "Is a fictional remedy useful for imaginary cramps?")
+    # slug.js fills the address on input; wait for it (bounded) rather than race the script
+    page.wait_for_function(
+        "document.querySelector('#id_slug').value === 'is-a-fictional-remedy-useful-for-imaginary-cramps'",
+        timeout=10_000,
+    )
     assert page.input_value("#id_slug") == "is-a-fictional-remedy-useful-for-imaginary-cramps"
     page.fill("#id_topic", "Fiction")
     shot(page, "02-start")
