@@ -1,10 +1,7 @@
 """The outbox's record of an interrupted send, without a worker (the real kill is in
 ``tests/integration/test_faults.py``)."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from editorial import notifications, workflow
@@ -36,34 +33,6 @@ def test_an_attempt_that_died_mid_send_is_recorded_by_the_next_one(invitation, m
     assert (invitation.attempts, invitation.interrupted_attempts) == (2, 1)
     assert invitation.sending_since is None and invitation.possibly_sent_twice
     assert len(mailoutbox) == 1  # this attempt's mail; the dead one's may also have gone out
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_mark_is_committed_before_the_mail_leaves(on_postgres, invitation, monkeypatch):
-    seen = {}
-
-    def read_elsewhere():
-        # another connection, as another process would read the row mid-send
-        try:
-            seen["row"] = Notification.objects.values("attempts", "sending_since", "sent_at").get(
-                pk=invitation.pk
-            )
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            seen["error"] = repr(exc)
-        finally:
-            connection.close()
-
-    def spy(message):
-        reader = threading.Thread(target=read_elsewhere)
-        reader.start()
-        reader.join(timeout=30)
-        return 1
-
-    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", lambda self, **kw: spy(self))
-    notifications.deliver(invitation.pk)
-    assert "row" in seen, seen.get("error", "the reader thread did not finish")
-    assert seen["row"]["attempts"] == 1 and seen["row"]["sending_since"] is not None
-    assert seen["row"]["sent_at"] is None
 
 
 def test_a_mail_error_clears_the_mark(invitation, monkeypatch):
