@@ -160,6 +160,14 @@ def forget_local_tokens() -> None:
     _local_tokens.clear()
 
 
+def forget_local_state() -> None:
+    """Drop everything this process remembers (tokens, slugs, page bytes): for tests that
+    start each case with a fresh cache."""
+    _local_tokens.clear()
+    _local_pages.clear()
+    _local_slugs.clear()
+
+
 def _keep_local(key: str, page: CachedPage) -> None:
     if len(_local_pages) >= _LOCAL_MAX:
         _local_pages.clear()

@@ -85,3 +85,20 @@ def browser_page(live_server):
         page.dialogs = dialogs
         yield page
         browser.close()
+
+
+@pytest.fixture
+def private_cache(settings, request):
+    """A cache of this test's own, and a worker that remembers nothing from earlier tests:
+    reader pages cached by one test are never served in another."""
+    from articles import pagecache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{request.node.nodeid}",
+        }
+    }
+    pagecache.forget_local_state()
+    yield
+    pagecache.forget_local_state()

@@ -13,21 +13,10 @@ from editorial import workflow
 from editorial.models import Decision
 from tests import flows
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 DEMO_URL = "/articles/baclofen-muscle-cramping/"
 CAUTION = "Educational purpose only - Exercise caution as content is pending human review"
-
-
-@pytest.fixture(autouse=True)
-def own_cache(settings, request):
-    """A private in-memory cache per test: cached pages never leak between tests."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"reader-test-{request.node.nodeid}",
-        }
-    }
 
 
 @pytest.fixture

@@ -10,18 +10,7 @@ from editorial import workflow
 from editorial.models import AuditEvent, BoardMember
 from tests import flows
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def own_cache(settings, request):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"reader-test-{request.node.nodeid}",
-        }
-    }
-    pagecache.forget_local_tokens()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 
 def big_article(author, editor, reviewers, *, references: int, history_events: int):
