@@ -4,6 +4,7 @@ app and never the other way round."""
 from __future__ import annotations
 
 import calendar
+import re
 
 from django.conf import settings
 from django.db import models
@@ -269,6 +270,14 @@ class ReferenceKind(models.TextChoices):
     REVIEW = "review", "Review"
     DRUG_LABEL = "drug_label", "Drug label"
     OTHER = "other", "Other"
+
+
+# What makes a reference well-formed. The services enforce these; forms reuse them to put the
+# message next to the field.
+DOI_RE = re.compile(r"^10\.\d{4,9}(?:\.\d+)*/\S+$")
+PMID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
+FIRST_YEAR = 1800
+KINDS_NEEDING_SOURCE = frozenset({ReferenceKind.RESEARCH, ReferenceKind.GUIDELINE})
 
 
 class Reference(models.Model):

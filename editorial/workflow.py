@@ -12,7 +12,6 @@ transition never fails because the broker is down.
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,7 +21,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
-from articles.models import Article, ArticleVersion, Reference, ReferenceKind, VersionFrozen, VersionState
+from articles.models import (
+    DOI_RE,
+    FIRST_YEAR,
+    KINDS_NEEDING_SOURCE,
+    PMID_RE,
+    Article,
+    ArticleVersion,
+    Reference,
+    ReferenceKind,
+    VersionFrozen,
+    VersionState,
+)
 from editorial import audit, notifications
 from editorial.errors import (
     ApprovalBlocked,
@@ -118,9 +128,6 @@ CONTENT_LABELS = {"title": "title", "lead": "lead answer", "body": "body",
                   "summary": "plain-language summary", "change_note": "change note"}  # fmt: skip
 REFERENCE_LABELS = {"title": "title", "authors": "authors", "source": "source", "doi": "DOI",
                     "pmid": "PMID", "url": "URL"}  # fmt: skip
-DOI_RE = re.compile(r"^10\.\d{4,9}(?:\.\d+)*/\S+$")
-PMID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
-FIRST_YEAR = 1800
 MAX_REFERENCE_NUMBER = 999
 _web_url = URLValidator(schemes=["http", "https"])
 
@@ -178,6 +185,9 @@ def _checked_reference(ref) -> dict:
                                     _field_limit(Reference, name)).strip()  # fmt: skip
     if not clean["title"]:
         raise InvalidInput(f"{where} needs a title.")
+    if clean["kind"] in KINDS_NEEDING_SOURCE and not clean["source"]:
+        label = ReferenceKind(clean["kind"]).label.lower()
+        raise InvalidInput(f"{where}: a {label} reference needs its source, the journal or publisher.")
     year = ref.get("year")
     last = timezone.now().year + 1
     if year is not None and (isinstance(year, bool) or not isinstance(year, int)

@@ -381,3 +381,13 @@ def test_next_review_due_is_publication_plus_interval(settings, author, editor, 
     assert (article.next_review_due.year * 12 + article.next_review_due.month) - (
         version.published_at.year * 12 + version.published_at.month
     ) == 6
+
+
+@pytest.mark.parametrize("kind", ["research", "guideline"])
+def test_research_and_guideline_references_need_a_source_in_the_service(author, kind):
+    refs = [{"number": 1, "kind": kind, "title": "A study with no journal named"}]
+    with pytest.raises(InvalidInput, match="needs its source"):
+        flows.draft(author, body="Claim [1].", references=refs)
+    # a drug label or "other" may stand without one
+    assert flows.draft(author, slug="label", body="Claim [1].",
+                       references=[{"number": 1, "kind": "drug_label", "title": "A label"}])  # fmt: skip

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -11,16 +9,21 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles.models import Article, ArticleVersion, Reference, ReferenceKind
+from articles.models import (
+    DOI_RE,
+    FIRST_YEAR,
+    KINDS_NEEDING_SOURCE,
+    PMID_RE,
+    Article,
+    ArticleVersion,
+    Reference,
+    ReferenceKind,
+)
 from workspace.throttle import LoginThrottle, client_address
 
 # 10.<registrant, four to nine digits, dotted sub-codes allowed>/<suffix, no spaces>
-DOI_RE = re.compile(r"^10\.\d{4,9}(?:\.\d+)*/\S+$")
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
-PMID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
 PMID_PREFIXES = ("pmid:", "pmid")
-KINDS_NEEDING_SOURCE = {ReferenceKind.RESEARCH, ReferenceKind.GUIDELINE}
-FIRST_YEAR = 1800
 
 
 def max_references() -> int:
