@@ -22,8 +22,8 @@ def build(*, slug: str, references: int, events: int):
     its public history holds at least ``events`` events."""
     from editorial import workflow
     from editorial.models import AuditEvent
-    from tests import flows  # the same helpers the tests use
-    from tests.factories import make_user
+    from tests.support import flows  # the same helpers the tests use
+    from tests.support.factories import make_user
 
     author, editor = make_user("Author"), make_user("Editor")
     reviewers = [make_user("Reviewer"), make_user("Reviewer")]

@@ -27,7 +27,7 @@ def build(assignments: int, now) -> int:
 
     from articles.models import Article, ArticleVersion
     from editorial.models import ReviewAssignment
-    from tests.factories import make_user
+    from tests.support.factories import make_user
 
     User = get_user_model()
     author = User.objects.create(username="bench-author", email="author@example.org")

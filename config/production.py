@@ -1,6 +1,6 @@
 """Production settings: the base settings, refusing to start without real secrets, and
 behind HTTPS only. ``python manage.py check --deploy --fail-level WARNING`` passes with them
-(tests/test_production.py runs it).
+(tests/web/test_production.py runs it).
 
 The Content-Security-Policy, X-Content-Type-Options, Referrer-Policy, Cross-Origin-Opener-
 Policy and X-Frame-Options are in the base settings: every environment sends them.

@@ -1,14 +1,13 @@
 import pytest
 from django.db import connection
 
-from tests.factories import make_user
-
 # A full run fails if the integration tests (Redis, a Celery worker) did not run and pass.
 from tests.integration.guard import (  # noqa: F401
     pytest_deselected,
     pytest_runtest_logreport,
     pytest_sessionfinish,
 )
+from tests.support.factories import make_user
 
 
 def pytest_report_header(config):

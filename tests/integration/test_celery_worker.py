@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from editorial import reminders, tasks, workflow
 from editorial.models import AuditEvent, Notification, NotificationKind, Reminder
-from tests import flows
 from tests.integration.broker import broker_unreachable
 from tests.integration.conftest import wait_for
+from tests.support import flows
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -30,8 +30,6 @@ from editorial.models import (
     Review,
     ReviewAssignment,
 )
-from tests import flows
-from tests.factories import make_user
 from tests.integration.conftest import _database_url
 from tests.integration.faults import (
     RedisServer,
@@ -43,6 +41,8 @@ from tests.integration.faults import (
     stop_worker,
     wait_until,
 )
+from tests.support import flows
+from tests.support.factories import make_user
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 

@@ -30,11 +30,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests import flows
-from tests.factories import make_user
+from tests.support import flows
+from tests.support.factories import make_user
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "test-pass-123"  # tests.factories.UserFactory
+PASSWORD = "test-pass-123"  # tests.support.factories.UserFactory
 YEAR = 365 * 24 * 60 * 60
 
 

@@ -11,13 +11,13 @@ from articles.rendering import render_version
 from editorial import workflow
 from editorial.errors import NotPermitted
 from editorial.models import AuditEvent, Decision
-from tests import flows
-from tests.factories import make_user
+from tests.support import flows
+from tests.support.factories import make_user
 from workspace.forms import ReferenceForm, propose_slug
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "test-pass-123"  # tests.factories.UserFactory
+PASSWORD = "test-pass-123"  # tests.support.factories.UserFactory
 
 
 @pytest.fixture(autouse=True)

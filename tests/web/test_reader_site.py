@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from editorial import workflow
-from tests import flows
+from tests.support import flows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 

@@ -14,12 +14,12 @@ from articles.models import VersionState
 from editorial import workflow
 from editorial.audit import verify_chain
 from editorial.models import AuditEvent, BoardMember, Review
-from tests import flows
-from tests.factories import make_user
+from tests.support import flows
+from tests.support.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "test-pass-123"  # tests.factories.UserFactory
+PASSWORD = "test-pass-123"  # tests.support.factories.UserFactory
 NEW_LEAD = "Baclofen may ease cramps in some people; start low and never stop it abruptly."
 
 

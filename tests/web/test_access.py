@@ -29,8 +29,8 @@ from articles.models import Article, ArticleVersion, VersionState
 from editorial import workflow
 from editorial.errors import NotPermitted, TransitionRefused
 from editorial.models import AuditEvent, BoardMember, Decision, Review, ReviewAssignment
-from tests import flows
-from tests.factories import make_user
+from tests.support import flows
+from tests.support.factories import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
 """Cross-site scripting in a real browser (Debian's Chromium): the hostile board of
-``tests/xss_vectors.py`` (93 vectors in every field an author or a reviewer can write) on
+``tests/support/xss_vectors.py`` (93 vectors in every field an author or a reviewer can write) on
 every reader, author workspace and admin page that shows them, plus the draft editor's own
 form filled with vectors and saved. On every page: no dialog opened, ``window.__xss`` never
 set, no marker element, no event-handler attribute, no script, frame or dangerous URL that the
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.xss_vectors import VECTORS, hostile_board, name_vectors, pack, pages
+from tests.support.xss_vectors import VECTORS, hostile_board, name_vectors, pack, pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,8 +4,8 @@ Each vector tries, if it ever runs, to set ``window.__xss`` to its own number, o
 ``alert`` with that number and (where it builds an element) leave a marker element
 (``id``/``class`` ``xssmarker``, ``data-xss``). The number names the vector when a check fails.
 
-Used by ``tests/test_xss.py`` (the rendered bytes of every surface, parsed) and
-``tests/test_xss_browser.py`` (the same pages in Chromium). ``hostile_board`` writes them
+Used by ``tests/web/test_xss.py`` (the rendered bytes of every surface, parsed) and
+``tests/browser/test_xss_browser.py`` (the same pages in Chromium). ``hostile_board`` writes them
 through the real services into every field an author or a reviewer can write.
 """
 
@@ -369,7 +369,7 @@ def hostile_board(*, title_rounds: int | None = None) -> HostileBoard:
     them by default)."""
     from editorial import workflow
     from editorial.models import Decision, DeclineReason
-    from tests.factories import make_user
+    from tests.support.factories import make_user
 
     author = make_user("Author", username="hostile-author", first_name="Hana", last_name="Author")
     editor = make_user("Editor", username="hostile-editor")

@@ -1,6 +1,6 @@
 """The board's admin: who sees which page, who may press which button, and what a press does.
 
-Every workflow state is reached through the real services (``tests.flows``); every button
+Every workflow state is reached through the real services (``tests.support.flows``); every button
 press goes through the admin's URL, which calls the same services.
 """
 
@@ -19,8 +19,8 @@ from django.utils import timezone
 from articles.models import VersionState
 from editorial import board, workflow
 from editorial.models import AssignmentState, AuditEvent, BoardMember, Decision, Review
-from tests import flows
-from tests.factories import make_user
+from tests.support import flows
+from tests.support.factories import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -28,13 +28,13 @@ from articles.models import ArticleVersion, VersionState
 from editorial import workflow
 from editorial.audit import verify_chain
 from editorial.models import AuditEvent
-from tests import flows
-from tests.factories import make_user
+from tests.support import flows
+from tests.support.factories import make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 ATTEMPTS = 64
-PASSWORD = "test-pass-123"  # tests.factories.UserFactory
+PASSWORD = "test-pass-123"  # tests.support.factories.UserFactory
 TIMEOUT = 60
 # The admin's error message, or the workspace's alert.
 ERROR_MESSAGE = re.compile(

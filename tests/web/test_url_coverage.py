@@ -1,4 +1,4 @@
-"""Every URL the project serves has a row in the permission table (tests/test_access.py).
+"""Every URL the project serves has a row in the permission table (tests/web/test_access.py).
 
 The test walks Django's URL resolver from the root, into every include (the admin's URLs, its
 per-model URLs and the board's own version-page URLs included), and names each pattern by
@@ -14,7 +14,7 @@ import types
 
 from django.urls import URLPattern, URLResolver, get_resolver, include, path
 
-from tests.test_access import covered_url_keys
+from tests.web.test_access import covered_url_keys
 
 
 def served_urls(resolver: URLResolver, prefix: str = "", namespace: str = "") -> dict[str, str]:

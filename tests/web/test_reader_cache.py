@@ -8,7 +8,7 @@ from articles import pagecache
 from articles.models import Article
 from editorial import workflow
 from editorial.models import AuditEvent, BoardMember
-from tests import flows
+from tests.support import flows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from articles.models import Article, VersionState, add_months
 from editorial import workflow
 from editorial.models import Decision
-from tests import flows
+from tests.support import flows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 

@@ -9,8 +9,8 @@ from django.conf import settings
 from articles.models import Article, VersionState
 from editorial import workflow
 from editorial.models import Decision
-from tests import flows
-from tests.factories import make_user
+from tests.support import flows
+from tests.support.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -16,7 +16,7 @@ from editorial import workflow
 from editorial.audit import verify_chain
 from editorial.errors import WorkflowError
 from editorial.models import AuditEvent
-from tests import flows
+from tests.support import flows
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 

@@ -1,5 +1,5 @@
 """Factories for test data. Workflow states are reached through the real services
-(``tests.flows``), never by setting ``state`` by hand."""
+(``tests.support.flows``), never by setting ``state`` by hand."""
 
 import factory
 from django.contrib.auth import get_user_model

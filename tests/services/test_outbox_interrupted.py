@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from editorial import notifications, workflow
 from editorial.models import Notification
-from tests import flows
+from tests.support import flows
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,8 @@ from editorial.models import (
     ReminderRule,
     ReviewAssignment,
 )
-from tests import flows
-from tests.factories import make_user
+from tests.support import flows
+from tests.support.factories import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 
 from editorial import audit
 from editorial.models import AuditEvent
-from tests import flows
+from tests.support import flows
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Cross-site scripting, without a browser: every vector of ``tests/xss_vectors.py`` through
+"""Cross-site scripting, without a browser: every vector of ``tests/support/xss_vectors.py`` through
 the renderer, then through every field an author or a reviewer can write (via the real
 services) onto every page that shows it, each page's bytes parsed and searched for anything
 a vector could have injected. ``test_xss_browser.py`` loads the same pages in Chromium."""
@@ -15,9 +15,9 @@ from django.test import Client
 from articles.rendering import render_body, render_inline
 from editorial import workflow
 from editorial.errors import InvalidInput
-from tests import xss_vectors
-from tests.factories import make_user
-from tests.xss_vectors import VECTORS, hostile_board, pages, scan
+from tests.support import xss_vectors
+from tests.support.factories import make_user
+from tests.support.xss_vectors import VECTORS, hostile_board, pages, scan
 from workspace.forms import ReferenceForm
 
 ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"

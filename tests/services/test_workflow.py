@@ -5,8 +5,8 @@ from articles.models import Reference, VersionFrozen, VersionState
 from editorial import workflow
 from editorial.errors import ApprovalBlocked, InvalidInput, NotPermitted, TransitionRefused
 from editorial.models import AssignmentState, AuditEvent, Decision
-from tests import flows
-from tests.factories import make_user
+from tests.support import flows
+from tests.support.factories import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from editorial import notifications, reminders, tasks, workflow
 from editorial.models import Decision, Notification, NotificationKind
-from tests import flows
+from tests.support import flows
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from articles.models import Article, ArticleVersion, Reference
 from editorial import workflow
 from editorial.errors import InvalidInput
 from editorial.models import Decision, DeclineReason, Review
-from tests import flows
+from tests.support import flows
 
 pytestmark = pytest.mark.django_db
 
