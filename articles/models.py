@@ -67,7 +67,7 @@ class Article(models.Model):
         return self.slug
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return reverse("reader:detail", kwargs={"slug": self.slug})
 
     @property
     def next_review_due(self):

@@ -38,7 +38,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "editorial.admin_apps.BoardAdminConfig",  # django.contrib.admin with the board's site
+    "editorial.admin.apps.BoardAdminConfig",  # django.contrib.admin with the board's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.syndication",
     "csp",
     "articles.apps.ArticlesConfig",
+    "reader.apps.ReaderConfig",
     "editorial.apps.EditorialConfig",
     "workspace.apps.WorkspaceConfig",
 ]
@@ -61,8 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "articles.csp.CSPMiddleware",  # django-csp's, with a stable directive order
-    "editorial.middleware.WorkflowErrorMiddleware",
+    "config.middleware.CSPMiddleware",  # django-csp's, with a stable directive order
+    "config.middleware.WorkflowErrorMiddleware",
 ]
 
 # Security headers on every page (reader, workspace, admin), in every environment.

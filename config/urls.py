@@ -8,5 +8,5 @@ admin.site.index_title = "Editorial review"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("author/", include("workspace.urls")),
-    path("", include("articles.urls")),
+    path("", include("reader.urls")),
 ]

@@ -21,24 +21,11 @@ from django.db.models import Max, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from articles.models import Article, ArticleVersion
-from editorial.models import AuditEvent
+from editorial.models import PUBLIC_AUDIT_ACTIONS, AuditAction, AuditEvent
+from editorial.roles import member_name
 
 GENESIS = "0" * 64
 
-# Actions readers see in an article's review history, with the label they read.
-PUBLIC_ACTIONS: dict[str, str] = {
-    "editorial.version.created": "Version drafted",
-    "editorial.version.submitted": "Submitted for review",
-    "editorial.version.review_started": "Review started",
-    "editorial.review.recorded": "Board review recorded",
-    "editorial.version.changes_requested": "Changes requested",
-    "editorial.version.rejected": "Rejected",
-    "editorial.version.approved": "Approved",
-    "editorial.version.published": "Published",
-    "editorial.version.superseded": "Superseded by a newer version",
-    "editorial.version.withdrawn": "Withdrawn",
-    "editorial.version.retracted": "Retracted",
-}
 
 HASH_FIELDS = (
     "article_id", "seq", "version_id", "actor_id", "actor_label", "action", "state_before",
@@ -100,17 +87,18 @@ def compute_hash(values: dict) -> str:
     return chain_digest(line, values["prev_hash"])
 
 
-def actor_label(actor) -> str:
-    if actor is None:
-        return "system"
-    member = getattr(actor, "board_member", None)
-    return member.display_name if member else (actor.get_full_name() or actor.get_username())
+def action_label(action: str) -> str:
+    """How a stored action reads to people (an unknown one, as stored)."""
+    try:
+        return AuditAction(action).label
+    except ValueError:
+        return action
 
 
 def record(
     *,
     article: Article | int,
-    action: str,
+    action: AuditAction,
     actor=None,
     version: ArticleVersion | None = None,
     state_before: str = "",
@@ -134,7 +122,7 @@ def record(
         "seq": seq,
         "version_id": version.pk if version else None,
         "actor_id": actor.pk if actor else None,
-        "actor_label": actor_label(actor),
+        "actor_label": member_name(actor),
         "action": action,
         "state_before": state_before,
         "state_after": state_after,
@@ -159,7 +147,7 @@ def record_many(events: list[dict]) -> list[AuditEvent]:
         return []
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record_many must run inside the transaction that made the change")
-    if any(event["action"] in PUBLIC_ACTIONS for event in events):
+    if any(event["action"] in PUBLIC_AUDIT_ACTIONS for event in events):
         raise ValueError("record_many is for actions readers never see; use record for public ones")
     article_ids = sorted({event["article_id"] for event in events})
     list(
@@ -186,7 +174,7 @@ def record_many(events: list[dict]) -> list[AuditEvent]:
             "seq": last_seq + 1,
             "version_id": event["version_id"],
             "actor_id": None,
-            "actor_label": actor_label(None),
+            "actor_label": member_name(None),
             "action": event["action"],
             "state_before": "",
             "state_after": "",

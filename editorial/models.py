@@ -42,6 +42,20 @@ class DeclineReason(models.TextChoices):
     TIME = "time", "No time"
 
 
+# An assignment is open while the reviewer may still answer or deliver.
+OPEN_ASSIGNMENT_STATES = (AssignmentState.INVITED, AssignmentState.ACCEPTED)
+
+
+def late(now) -> models.Q:
+    """Open assignments past a due date, or flagged overdue by the reminder sweep: the rule
+    ``ReviewAssignment.is_late`` applies to one row, as a filter."""
+    return models.Q(state__in=OPEN_ASSIGNMENT_STATES) & (
+        models.Q(overdue=True)
+        | models.Q(review_due__lt=now)
+        | models.Q(state=AssignmentState.INVITED, response_due__lt=now)
+    )
+
+
 class ReviewAssignment(ConcurrentTransitionMixin, models.Model):
     """A board member asked to review one version, with the dates that answer is due.
     Not the review itself: that is a ``Review``."""
@@ -76,6 +90,14 @@ class ReviewAssignment(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} on {self.version}"
+
+    def is_late(self, now) -> bool:
+        """``late(now)`` for this row."""
+        if self.state not in OPEN_ASSIGNMENT_STATES:
+            return False
+        if self.overdue or self.review_due < now:
+            return True
+        return self.state == AssignmentState.INVITED and self.response_due < now
 
     @transition(field=state, source=AssignmentState.INVITED, target=AssignmentState.ACCEPTED)
     def accept(self, *, at) -> None:
@@ -142,6 +164,49 @@ class Review(models.Model):
         return f"{self.get_decision_display()} by {self.reviewer} on {self.version}"
 
 
+class AuditAction(models.TextChoices):
+    """Every action the audit trail records, with the label people read. The ``PUBLIC`` ones
+    appear in an article's review history on the reader's page, under their label."""
+
+    VERSION_CREATED = "editorial.version.created", "Version drafted"
+    VERSION_SUBMITTED = "editorial.version.submitted", "Submitted for review"
+    VERSION_INTEGRITY_CHECKED = "editorial.version.integrity_checked", "Citations checked"
+    VERSION_REVIEW_STARTED = "editorial.version.review_started", "Review started"
+    REVIEW_RECORDED = "editorial.review.recorded", "Board review recorded"
+    VERSION_CHANGES_REQUESTED = "editorial.version.changes_requested", "Changes requested"
+    VERSION_REJECTED = "editorial.version.rejected", "Rejected"
+    VERSION_APPROVED = "editorial.version.approved", "Approved"
+    VERSION_PUBLISHED = "editorial.version.published", "Published"
+    VERSION_SUPERSEDED = "editorial.version.superseded", "Superseded by a newer version"
+    VERSION_WITHDRAWN = "editorial.version.withdrawn", "Withdrawn"
+    VERSION_RETRACTED = "editorial.version.retracted", "Retracted"
+    ASSIGNMENT_CREATED = "editorial.assignment.created", "Assignment created"
+    ASSIGNMENT_ACCEPTED = "editorial.assignment.accepted", "Assignment accepted"
+    ASSIGNMENT_DECLINED = "editorial.assignment.declined", "Assignment declined"
+    ASSIGNMENT_WITHDRAWN = "editorial.assignment.withdrawn", "Assignment withdrawn"
+    ASSIGNMENT_REMINDED = "editorial.assignment.reminded", "Reviewer reminded"
+    ASSIGNMENT_ESCALATED = "editorial.assignment.escalated", "Escalated to the editors"
+    ARTICLE_RE_REVIEW_DUE = "editorial.article.re_review_due", "Due for re-review"
+
+
+# The actions readers see in an article's review history, under their label.
+PUBLIC_AUDIT_ACTIONS = frozenset(
+    {
+        AuditAction.VERSION_CREATED,
+        AuditAction.VERSION_SUBMITTED,
+        AuditAction.VERSION_REVIEW_STARTED,
+        AuditAction.REVIEW_RECORDED,
+        AuditAction.VERSION_CHANGES_REQUESTED,
+        AuditAction.VERSION_REJECTED,
+        AuditAction.VERSION_APPROVED,
+        AuditAction.VERSION_PUBLISHED,
+        AuditAction.VERSION_SUPERSEDED,
+        AuditAction.VERSION_WITHDRAWN,
+        AuditAction.VERSION_RETRACTED,
+    }
+)
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("Audit events are append-only: they cannot be updated.")
@@ -150,9 +215,7 @@ class AuditEventQuerySet(models.QuerySet):
         raise PermissionError("Audit events are append-only: they cannot be deleted.")
 
     def public(self) -> AuditEventQuerySet:
-        from editorial.audit import PUBLIC_ACTIONS
-
-        return self.filter(action__in=list(PUBLIC_ACTIONS))
+        return self.filter(action__in=list(PUBLIC_AUDIT_ACTIONS))
 
 
 class AuditEvent(models.Model):

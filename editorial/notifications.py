@@ -32,8 +32,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from articles.models import ArticleVersion
-from editorial import audit
-from editorial.models import Decision, Notification, NotificationKind, ReviewAssignment
+from editorial import selectors
+from editorial.models import Notification, NotificationKind, ReviewAssignment
+from editorial.roles import member_name
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def version_context(version: ArticleVersion) -> dict:
 
 
 def article_context(*, title: str, slug: str, number: int) -> dict:
-    path = _path("articles:detail", slug) or reverse("articles:detail", kwargs={"slug": slug})
+    path = _path("reader:detail", slug) or reverse("reader:detail", kwargs={"slug": slug})
     return {
         "article_title": title,
         "article_slug": slug,
@@ -111,7 +112,7 @@ def row(
 ) -> Notification | None:
     """An unsaved notification to ``recipient``, or None when they have no address."""
     return row_for(kind=kind, recipient_id=recipient.pk, email=recipient.email,
-                   name=audit.actor_label(recipient), version_id=version.pk, context=context,
+                   name=member_name(recipient), version_id=version.pk, context=context,
                    reminder_id=reminder.pk if reminder else None)  # fmt: skip
 
 
@@ -190,28 +191,6 @@ def notify_invited(assignment: ReviewAssignment) -> list[Notification]:
     )
 
 
-def comments_for_author(version: ArticleVersion) -> list[dict]:
-    """The reviewers' comments meant for the author: ``comment_to_author`` only, never the
-    confidential comment; without names when reviews are anonymous to authors."""
-    anonymous = settings.EDITORIAL["ANONYMOUS_REVIEWS_TO_AUTHORS"]
-    comments = []
-    reviews = version.reviews.select_related("reviewer__board_member").only(
-        "decision", "comment_to_author", "created_at", "reviewer__first_name", "reviewer__last_name",
-        "reviewer__username", "reviewer__board_member__display_name",
-    )  # fmt: skip
-    for number, review in enumerate(reviews.order_by("created_at", "pk"), start=1):
-        if not review.comment_to_author.strip():
-            continue
-        comments.append(
-            {
-                "reviewer": f"Reviewer {number}" if anonymous else audit.actor_label(review.reviewer),
-                "decision": str(Decision(review.decision).label),
-                "comment": review.comment_to_author,
-            }
-        )
-    return comments
-
-
 def notify_changes_requested(version: ArticleVersion, *, message: str) -> list[Notification]:
     return queue(
         [
@@ -222,7 +201,11 @@ def notify_changes_requested(version: ArticleVersion, *, message: str) -> list[N
                 context={
                     **version_context(version),
                     "message": message,
-                    "comments": comments_for_author(version),
+                    "comments": [
+                        {"reviewer": note.reviewer, "decision": note.decision, "comment": note.comment}
+                        for note in selectors.reviews_for_author(version=version)
+                        if note.comment.strip()
+                    ],
                     "link": site_url("/author/"),
                 },
             )  # fmt: skip

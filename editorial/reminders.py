@@ -51,17 +51,20 @@ from django.utils import timezone
 from articles.models import Article, VersionState
 from editorial import audit, notifications
 from editorial.models import (
+    OPEN_ASSIGNMENT_STATES,
     AssignmentState,
+    AuditAction,
     Notification,
     NotificationKind,
     Reminder,
     ReminderRule,
     ReviewAssignment,
 )
+from editorial.roles import member_name
 
 logger = logging.getLogger(__name__)
 
-OPEN_STATES = (AssignmentState.INVITED, AssignmentState.ACCEPTED)
+
 ASSIGNMENT_RULES = (
     ReminderRule.INVITATION,
     ReminderRule.DUE_SOON,
@@ -200,7 +203,7 @@ def _claimed(rule: str, condition: Q | None = None) -> Exists:
 
 def assignments_due(rule: str, *, now: datetime, policy: Policy) -> QuerySet[ReviewAssignment]:
     """Open assignments for which ``rule`` has a step due now that nobody has claimed."""
-    open_assignments = ReviewAssignment.objects.filter(state__in=OPEN_STATES)
+    open_assignments = ReviewAssignment.objects.filter(state__in=OPEN_ASSIGNMENT_STATES)
     if rule == ReminderRule.INVITATION:
         return open_assignments.filter(
             ~_claimed(rule),
@@ -347,9 +350,9 @@ def _process_assignments(rule: str, batch: list[Candidate], *, now: datetime, po
         # Under the article locks no service can change these assignments (each locks the
         # article first): drop any that closed since the batch was read.
         still_open = set(
-            ReviewAssignment.objects.filter(pk__in=[a.pk for a in batch], state__in=OPEN_STATES).values_list(
-                "pk", flat=True
-            )
+            ReviewAssignment.objects.filter(
+                pk__in=[a.pk for a in batch], state__in=OPEN_ASSIGNMENT_STATES
+            ).values_list("pk", flat=True)
         )
         batch = [a for a in batch if a.pk in still_open]
         keys = [(rule, steps[a.pk][0], a.pk, a.version_id, steps[a.pk][1]) for a in batch]
@@ -363,7 +366,7 @@ def _process_assignments(rule: str, batch: list[Candidate], *, now: datetime, po
             escalation = rule == ReminderRule.ESCALATION
             events.append({
                 "article_id": assignment.article_id, "version_id": assignment.version_id,
-                "action": "editorial.assignment.escalated" if escalation else "editorial.assignment.reminded",
+                "action": AuditAction.ASSIGNMENT_ESCALATED if escalation else AuditAction.ASSIGNMENT_REMINDED,
                 "message": _reminder_message(rule, step, assignment, policy, now),
                 "data": {"assignment": assignment.pk, "reviewer": assignment.reviewer_id, "rule": rule, "step": step,
                          "reminder": reminder_id, "review_due": assignment.review_due.date().isoformat()},
@@ -383,7 +386,7 @@ def _process_assignments(rule: str, batch: list[Candidate], *, now: datetime, po
                 "link": notifications.admin_url("reviewassignment", assignment.pk),
             }
             if escalation:
-                recipients = [(e.pk, e.email, audit.actor_label(e)) for e in editors]
+                recipients = [(e.pk, e.email, member_name(e)) for e in editors]
             else:
                 recipients = [(assignment.reviewer_id, assignment.reviewer_email, assignment.reviewer_name)]
             new_rows = [
@@ -439,7 +442,7 @@ def _process_re_reviews(batch: list[Article], *, now: datetime, editors: list, d
                 continue
             version.article = article
             audit.record(
-                article=article.pk, version=version, actor=None, action="editorial.article.re_review_due",
+                article=article.pk, version=version, actor=None, action=AuditAction.ARTICLE_RE_REVIEW_DUE,
                 message=f"Version {version.number}, published on "
                 f"{notifications.display_date(version.published_at)}, came due for re-review on "
                 f"{notifications.display_date(when)}: the editors were told.",

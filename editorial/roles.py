@@ -1,4 +1,5 @@
-"""The three roles as Django groups and the permissions each holds."""
+"""Who is who: the three roles as Django groups with the permissions each holds, who counts as
+a board member or an editor, and the name a person goes by on the record."""
 
 from django.contrib.auth.models import Group, Permission
 
@@ -39,3 +40,29 @@ def ensure_roles(group_model=Group, permission_model=Permission) -> None:
             app_label, codename = perm.split(".")
             wanted.append(permission_model.objects.get(content_type__app_label=app_label, codename=codename))
         group.permissions.add(*wanted)
+
+
+def is_board_member(user) -> bool:
+    """Reviewers and editors work in the admin; authors (and everyone else) do not."""
+    return bool(
+        user.is_active
+        and user.is_staff
+        and (
+            user.is_superuser
+            or user.has_perm("articles.review_version")
+            or user.has_perm("articles.decide_version")
+        )
+    )
+
+
+def is_editor(user) -> bool:
+    return bool(user.is_active and user.has_perm("articles.decide_version"))
+
+
+def member_name(user) -> str:
+    """A person by the name the board knows them by (their board name, else their full name,
+    else their username); ``None`` is the system."""
+    if user is None:
+        return "system"
+    member = getattr(user, "board_member", None)
+    return member.display_name if member else (user.get_full_name() or user.get_username())

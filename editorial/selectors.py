@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -9,8 +10,17 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from articles.models import Article, ArticleVersion, VersionState
-from editorial.audit import PUBLIC_ACTIONS
-from editorial.models import AssignmentState, AuditEvent, BoardMember, Decision, Review, ReviewAssignment
+from editorial.models import (
+    OPEN_ASSIGNMENT_STATES,
+    AuditAction,
+    AuditEvent,
+    BoardMember,
+    Decision,
+    Review,
+    ReviewAssignment,
+    late,
+)
+from editorial.roles import member_name
 
 
 def approving_reviews(*, version: ArticleVersion) -> QuerySet[Review]:
@@ -28,7 +38,7 @@ def board_members() -> QuerySet[BoardMember]:
 
 
 # Actions whose message is the author's own words (a change note, a reason to withdraw).
-AUTHOR_WORDS = ("editorial.version.created", "editorial.version.submitted", "editorial.version.withdrawn")
+AUTHOR_WORDS = (AuditAction.VERSION_CREATED, AuditAction.VERSION_SUBMITTED, AuditAction.VERSION_WITHDRAWN)
 # States of a version whose words the board has approved.
 BOARD_APPROVED = (
     VersionState.APPROVED,
@@ -44,7 +54,8 @@ def public_history(*, article: Article) -> list[AuditEvent]:
     (change notes) only for versions the board approved, so no unreviewed word reaches a
     reader through the history either."""
     events = list(
-        AuditEvent.objects.filter(article=article, action__in=list(PUBLIC_ACTIONS))
+        AuditEvent.objects.public()
+        .filter(article=article)
         .filter(Q(version__isnull=True) | Q(version__submitted_at__isnull=False))
         .annotate(version_number=F("version__number"), version_state=F("version__state"))
         .only("seq", "action", "actor_label", "message", "created_at", "state_after")
@@ -64,8 +75,6 @@ def update_under_review(*, article: Article) -> bool:
 
 
 # The board's admin dashboard -------------------------------------------------------------
-
-OPEN_ASSIGNMENT_STATES = (AssignmentState.INVITED, AssignmentState.ACCEPTED)
 
 
 def assignments_waiting_for(*, reviewer) -> QuerySet[ReviewAssignment]:
@@ -119,9 +128,7 @@ def versions_awaiting_decision(*, editor) -> QuerySet[ArticleVersion]:
 def overdue_assignments(*, now: datetime, reviewer=None) -> QuerySet[ReviewAssignment]:
     """Open assignments past a due date (or flagged overdue by the reminder sweep); one
     reviewer's, or everyone's."""
-    queryset = ReviewAssignment.objects.filter(state__in=OPEN_ASSIGNMENT_STATES).filter(
-        Q(overdue=True) | Q(review_due__lt=now) | Q(state=AssignmentState.INVITED, response_due__lt=now)
-    )
+    queryset = ReviewAssignment.objects.filter(late(now))
     if reviewer is not None:
         queryset = queryset.filter(reviewer=reviewer)
     return queryset.select_related("version__article", "reviewer__board_member").order_by("review_due", "pk")
@@ -143,21 +150,26 @@ def articles_due_for_re_review(*, now: datetime, within_days: int = 30) -> list[
     return sorted(due, key=lambda article: (article.next_review_due, article.pk))
 
 
-def board_members_with_load() -> QuerySet[BoardMember]:
-    """Active board members who may review, each with ``open_load``: their open assignments."""
-    may_review = Q(user__groups__permissions__codename="review_version") | Q(
-        user__user_permissions__codename="review_version"
-    )
-    reviewers = BoardMember.objects.filter(may_review, user__is_active=True).values("pk")
+def open_load() -> Coalesce:
+    """An annotation for board members: how many open assignments each one has."""
     load = (
         ReviewAssignment.objects.filter(reviewer=OuterRef("user_id"), state__in=OPEN_ASSIGNMENT_STATES)
         .values("reviewer")
         .annotate(n=Count("pk"))
         .values("n")
     )
+    return Coalesce(Subquery(load), 0)
+
+
+def board_members_with_load() -> QuerySet[BoardMember]:
+    """Active board members who may review, each with ``open_load``: their open assignments."""
+    may_review = Q(user__groups__permissions__codename="review_version") | Q(
+        user__user_permissions__codename="review_version"
+    )
+    reviewers = BoardMember.objects.filter(may_review, user__is_active=True).values("pk")
     return (
         BoardMember.objects.filter(pk__in=reviewers)
-        .annotate(open_load=Coalesce(Subquery(load), 0))
+        .annotate(open_load=open_load())
         .select_related("user")
         .order_by("display_name", "pk")
     )
@@ -166,3 +178,112 @@ def board_members_with_load() -> QuerySet[BoardMember]:
 def version_audit_trail(*, version: ArticleVersion) -> QuerySet[AuditEvent]:
     """Every audit event about one version, in chain order."""
     return AuditEvent.objects.filter(version=version).order_by("seq")
+
+
+# What an author may read of the board's reviews (the workspace page and the email) --------
+
+
+@dataclass(frozen=True)
+class ReviewNote:
+    """One board review as its author may read it: never the confidential comment."""
+
+    reviewer: str
+    decision: str
+    comment: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DecisionNote:
+    """The editor's decision (or a withdrawal) with the message the author reads."""
+
+    label: str
+    actor: str
+    message: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Feedback:
+    released: bool
+    pending: bool
+    reviews: tuple[ReviewNote, ...]
+    decisions: tuple[DecisionNote, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.reviews or self.decisions)
+
+
+# The editor's decisions an author reads (under the action's label).
+DECISION_ACTIONS = (
+    AuditAction.VERSION_CHANGES_REQUESTED,
+    AuditAction.VERSION_REJECTED,
+    AuditAction.VERSION_APPROVED,
+    AuditAction.VERSION_WITHDRAWN,
+    AuditAction.VERSION_RETRACTED,
+)
+# Board reviews reach the author with the editor's decision, not while the review runs.
+FEEDBACK_RELEASED = (
+    VersionState.CHANGES_REQUESTED,
+    VersionState.REJECTED,
+    VersionState.APPROVED,
+    VersionState.PUBLISHED,
+    VersionState.SUPERSEDED,
+    VersionState.RETRACTED,
+)
+
+
+def feedback_for_author(*, version: ArticleVersion, author) -> Feedback:
+    """What the board said about ``version``, as its author may read it: the reviews (once the
+    editor has decided) and the editor's decisions with their messages, without names while
+    reviews are anonymous to authors."""
+    anonymous = settings.EDITORIAL["ANONYMOUS_REVIEWS_TO_AUTHORS"]
+    released = version.state in FEEDBACK_RELEASED
+    reviews = reviews_for_author(version=version) if released else []
+    events = (
+        AuditEvent.objects.filter(version=version, action__in=DECISION_ACTIONS)
+        .order_by("seq")
+        .values_list("action", "message", "actor_id", "actor_label", "created_at")
+    )
+    decisions = [
+        DecisionNote(
+            AuditAction(action).label,
+            "You" if actor_id == author.pk else ("The editor" if anonymous else actor_label),
+            message,
+            created_at,
+        )
+        for action, message, actor_id, actor_label, created_at in events
+    ]
+    pending = version.state in (VersionState.SUBMITTED, VersionState.UNDER_REVIEW)
+    return Feedback(released=released, pending=pending, reviews=tuple(reviews), decisions=tuple(decisions))
+
+
+def reviews_for_author(*, version: ArticleVersion) -> list[ReviewNote]:
+    """The board's reviews of ``version`` as its author reads them, in the order they were
+    recorded: the decision and the comment to the author, never the confidential comment, and
+    "Reviewer 1, 2, ..." instead of names while reviews are anonymous to authors."""
+    anonymous = settings.EDITORIAL["ANONYMOUS_REVIEWS_TO_AUTHORS"]
+    reviews = (
+        Review.objects.filter(version=version)
+        .select_related("reviewer__board_member")
+        .only(
+            "decision",
+            "comment_to_author",
+            "created_at",
+            "reviewer__first_name",
+            "reviewer__last_name",
+            "reviewer__username",
+            "reviewer__board_member__display_name",
+        )
+        .order_by("created_at", "pk")
+    )
+    return [
+        ReviewNote(
+            reviewer=f"Reviewer {number}" if anonymous else member_name(review.reviewer),
+            decision=str(Decision(review.decision).label),
+            comment=review.comment_to_author,
+            created_at=review.created_at,
+        )
+        for number, review in enumerate(reviews, start=1)
+    ]

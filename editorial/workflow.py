@@ -41,30 +41,13 @@ from editorial.errors import (
     NotPermitted,
     TransitionRefused,
 )
-from editorial.models import AssignmentState, Decision, DeclineReason, Review, ReviewAssignment
+from editorial.models import AssignmentState, AuditAction, Decision, DeclineReason, Review, ReviewAssignment
+from editorial.roles import member_name
+from editorial.verbs import VERBS
 
 OPEN_VERSION_STATES = (VersionState.DRAFT, VersionState.SUBMITTED, VersionState.UNDER_REVIEW)
 REFERENCE_FIELDS = ("number", "kind", "title", "authors", "source", "year", "doi", "pmid", "url")
 VERSION_CONTENT_FIELDS = ("title", "lead", "body", "summary", "change_note")
-
-
-# How a refusal reads where "it cannot be <verb>" would not.
-REFUSAL_PHRASES = {
-    "start_review": "its review cannot be started",
-    "request_changes": "changes cannot be requested",
-}
-
-PERMISSION_PHRASES = {
-    "submit": "submit this version (only its author can)",
-    "start_review": "start the review of this version (editors only)",
-    "approve": "approve this version (editors only)",
-    "request_changes": "request changes on this version (editors only)",
-    "reject": "reject this version (editors only)",
-    "publish": "publish this version (editors only)",
-    "withdraw": "withdraw this version (its author or an editor)",
-    "retract": "retract this version (editors only)",
-    "supersede": "supersede this version (editors only)",
-}
 
 
 def quorum() -> int:
@@ -86,19 +69,21 @@ def _require_perm(actor, perm: str, message: str) -> None:
         raise NotPermitted(message)
 
 
-def _transition(version: ArticleVersion, name: str, *, actor, verb: str, message: str = "",
-                data: dict | None = None, **kwargs) -> ArticleVersion:  # fmt: skip
-    """Run transition ``name`` on a locked version as ``actor`` and record it."""
+def _transition(version: ArticleVersion, name: str, *, actor, message: str = "", data: dict | None = None,
+                **kwargs) -> ArticleVersion:  # fmt: skip
+    """Run transition ``name`` (a registered verb) on a locked version as ``actor`` and record
+    it under the verb's audit action."""
+    verb = VERBS[name]
     method = getattr(version, name)
     if not can_proceed(method):
         raise TransitionRefused(
             f"Version {version.number} of “{version.title}” is {version.get_state_display().lower()}: "
-            f"{REFUSAL_PHRASES.get(name, f'it cannot be {verb}')}."
+            f"{verb.refused_state}."
         )
     if actor is None or not actor.is_active or not has_transition_perm(method, actor):
         if actor is not None and actor.pk == version.author_id and name not in ("submit", "withdraw"):
             raise NotPermitted(f"You wrote version {version.number}: someone else must decide on it.")
-        raise NotPermitted(f"You do not have permission to {PERMISSION_PHRASES[name]}.")
+        raise NotPermitted(f"You do not have permission to {verb.refused_person}.")
     before = version.state
     method(at=timezone.now(), **kwargs)
     try:
@@ -111,7 +96,7 @@ def _transition(version: ArticleVersion, name: str, *, actor, verb: str, message
         article=version.article_id,
         version=version,
         actor=actor,
-        action=f"editorial.version.{verb.replace(' ', '_')}",
+        action=verb.action,
         state_before=before,
         state_after=version.state,
         message=message,
@@ -269,7 +254,7 @@ def article_create(*, author, slug: str, topic: str = "", references: list[dict]
     version = ArticleVersion.objects.create(article=article, number=1, author=author, **content)
     _write_references(version, references)
     audit.record(article=article, version=version, actor=author,
-                 action="editorial.version.created", state_after=version.state,
+                 action=AuditAction.VERSION_CREATED, state_after=version.state,
                  message=version.change_note, data={"number": 1})  # fmt: skip
     return version
 
@@ -303,7 +288,7 @@ def version_create_next(*, article: Article, author) -> ArticleVersion:
         ]  # fmt: skip
     )
     audit.record(article=article, version=version, actor=author,
-                 action="editorial.version.created", state_after=version.state,
+                 action=AuditAction.VERSION_CREATED, state_after=version.state,
                  data={"number": version.number, "based_on": latest.number})  # fmt: skip
     return version
 
@@ -344,11 +329,11 @@ def version_submit(*, version: ArticleVersion, actor) -> ArticleVersion:
     missing = [name for name in ("title", "lead", "body") if not getattr(version, name).strip()]
     if missing and version.state == VersionState.DRAFT:
         raise InvalidInput(f"Fill in {', '.join(missing)} before submitting.")
-    version = _transition(version, "submit", actor=actor, verb="submitted", message=version.change_note)
+    version = _transition(version, "submit", actor=actor, message=version.change_note)
     # The findings travel with the version; they never block submission.
     audit_data = {"integrity": version.integrity}
     audit.record(article=version.article_id, version=version, actor=None,
-                 action="editorial.version.integrity_checked", data=audit_data,
+                 action=AuditAction.VERSION_INTEGRITY_CHECKED, data=audit_data,
                  message=_integrity_message(version.integrity))  # fmt: skip
     return version
 
@@ -364,6 +349,9 @@ def _integrity_message(integrity: dict) -> str:
     return "; ".join(parts) or "Every citation resolves and every reference is cited."
 
 
+NEEDS_A_REVIEWER = "Assign at least one board reviewer before starting the review."
+
+
 @transaction.atomic
 def version_start_review(*, version: ArticleVersion, actor) -> ArticleVersion:
     version = _lock_version(version)
@@ -373,8 +361,8 @@ def version_start_review(*, version: ArticleVersion, actor) -> ArticleVersion:
             state__in=[AssignmentState.DECLINED, AssignmentState.WITHDRAWN]
         ).exists()
     ):
-        raise TransitionRefused("Assign at least one board reviewer before starting the review.")
-    return _transition(version, "start_review", actor=actor, verb="review started")
+        raise TransitionRefused(NEEDS_A_REVIEWER)
+    return _transition(version, "start_review", actor=actor)
 
 
 def approval_blockers(version: ArticleVersion) -> list[str]:
@@ -407,7 +395,7 @@ def version_approve(*, version: ArticleVersion, actor, message: str = "") -> Art
                 f"Version {version.number} cannot be approved: " + "; ".join(blockers) + "."
             )
     approvals = list(version.reviews.filter(decision=Decision.APPROVE).values_list("reviewer_id", flat=True))
-    version = _transition(version, "approve", actor=actor, verb="approved", message=message,
+    version = _transition(version, "approve", actor=actor, message=message,
                           data={"approvals": approvals, "quorum": quorum()})  # fmt: skip
     _close_open_assignments(version, actor=actor)
     notifications.notify_approved(version)
@@ -423,7 +411,7 @@ def _close_open_assignments(version: ArticleVersion, *, actor) -> None:
         assignment.withdraw(at=now)
         assignment.save()
         audit.record(article=version.article_id, version=version, actor=actor,
-                     action="editorial.assignment.withdrawn",
+                     action=AuditAction.ASSIGNMENT_WITHDRAWN,
                      state_before=before,
                      state_after=assignment.state,
                      message="The version was decided before this review was recorded.",
@@ -436,7 +424,7 @@ def version_request_changes(*, version: ArticleVersion, actor, message: str) -> 
     if not message.strip():
         raise InvalidInput("Say what must change: the author reads this comment.")
     version = _lock_version(version)
-    version = _transition(version, "request_changes", actor=actor, verb="changes requested", message=message)
+    version = _transition(version, "request_changes", actor=actor, message=message)
     _close_open_assignments(version, actor=actor)
     # The author reads the editor's message and the reviewers' comments to the author, never
     # their confidential comments.
@@ -450,7 +438,7 @@ def version_reject(*, version: ArticleVersion, actor, reason: str) -> ArticleVer
     if not reason.strip():
         raise InvalidInput("Give the reason for rejecting: the author reads it.")
     version = _lock_version(version)
-    version = _transition(version, "reject", actor=actor, verb="rejected", message=reason, reason=reason)
+    version = _transition(version, "reject", actor=actor, message=reason, reason=reason)
     _close_open_assignments(version, actor=actor)
     return version
 
@@ -459,13 +447,13 @@ def version_reject(*, version: ArticleVersion, actor, reason: str) -> ArticleVer
 def version_publish(*, version: ArticleVersion, actor) -> ArticleVersion:
     """Make an approved version the one readers see; the previous live version is superseded."""
     version = _lock_version(version)
-    version = _transition(version, "publish", actor=actor, verb="published")
+    version = _transition(version, "publish", actor=actor)
     article = version.article
     previous = article.live_version_id and ArticleVersion.objects.select_for_update().get(
         pk=article.live_version_id
     )
     if previous and previous.state == VersionState.PUBLISHED:
-        _transition(previous, "supersede", actor=actor, verb="superseded",
+        _transition(previous, "supersede", actor=actor,
                     data={"by_version": version.number})  # fmt: skip
     Article.objects.filter(pk=article.pk).update(live_version=version)
     article.live_version = version
@@ -477,7 +465,7 @@ def version_publish(*, version: ArticleVersion, actor) -> ArticleVersion:
 def version_withdraw(*, version: ArticleVersion, actor, reason: str = "") -> ArticleVersion:
     reason = _checked_comment(reason, "reason")
     version = _lock_version(version)
-    version = _transition(version, "withdraw", actor=actor, verb="withdrawn", message=reason, reason=reason)
+    version = _transition(version, "withdraw", actor=actor, message=reason, reason=reason)
     _close_open_assignments(version, actor=actor)
     return version
 
@@ -489,10 +477,21 @@ def version_retract(*, version: ArticleVersion, actor, reason: str) -> ArticleVe
     if not reason.strip():
         raise InvalidInput("Give the reason for the retraction: readers see it.")
     version = _lock_version(version)
-    return _transition(version, "retract", actor=actor, verb="retracted", message=reason, reason=reason)
+    return _transition(version, "retract", actor=actor, message=reason, reason=reason)
 
 
 # Assignments and reviews -----------------------------------------------------------------
+
+
+def check_assignable(*, version: ArticleVersion, actor) -> None:
+    """Refuse, as ``assignment_create`` would, when ``actor`` may not assign reviewers to
+    ``version`` in its present state (the admin asks before showing the assign page)."""
+    _require_perm(actor, "articles.decide_version", "Only editors can assign reviewers.")
+    if version.state not in (VersionState.SUBMITTED, VersionState.UNDER_REVIEW):
+        raise TransitionRefused(
+            f"Version {version.number} is {version.get_state_display().lower()}: reviewers are "
+            "assigned only to submitted versions or versions under review."
+        )
 
 
 def _due(days: int) -> datetime:
@@ -505,17 +504,13 @@ def assignment_create(*, version: ArticleVersion, reviewer, actor, response_due:
     """Invite a board member to review a version."""
     _require_perm(actor, "articles.decide_version", "Only editors can assign reviewers.")
     version = _lock_version(version)
-    if version.state not in (VersionState.SUBMITTED, VersionState.UNDER_REVIEW):
-        raise TransitionRefused(
-            f"Version {version.number} is {version.get_state_display().lower()}: reviewers are "
-            "assigned only to submitted versions or versions under review."
-        )
+    check_assignable(version=version, actor=actor)
     if not reviewer.is_active or not reviewer.has_perm("articles.review_version"):
-        raise InvalidInput(f"{audit.actor_label(reviewer)} is not a board reviewer.")
+        raise InvalidInput(f"{member_name(reviewer)} is not a board reviewer.")
     if reviewer.pk == version.author_id:
         raise NotPermitted("Nobody reviews a version they wrote.")
     if version.assignments.filter(reviewer=reviewer).exists():
-        raise ConcurrentChange(f"{audit.actor_label(reviewer)} is already assigned to this version.")
+        raise ConcurrentChange(f"{member_name(reviewer)} is already assigned to this version.")
     policy = settings.EDITORIAL
     try:
         with transaction.atomic():
@@ -525,10 +520,10 @@ def assignment_create(*, version: ArticleVersion, reviewer, actor, response_due:
                 review_due=review_due or _due(policy["REVIEW_DAYS"]),
             )  # fmt: skip
     except IntegrityError as exc:
-        raise ConcurrentChange(f"{audit.actor_label(reviewer)} is already assigned to this version.") from exc
+        raise ConcurrentChange(f"{member_name(reviewer)} is already assigned to this version.") from exc
     audit.record(article=version.article_id, version=version, actor=actor,
-                 action="editorial.assignment.created", state_after=assignment.state,
-                 message=f"{audit.actor_label(reviewer)} invited to review.",
+                 action=AuditAction.ASSIGNMENT_CREATED, state_after=assignment.state,
+                 message=f"{member_name(reviewer)} invited to review.",
                  data={"assignment": assignment.pk, "reviewer": reviewer.pk,
                        "review_due": assignment.review_due.date().isoformat()})  # fmt: skip
     notifications.notify_invited(assignment)
@@ -551,7 +546,7 @@ def assignment_accept(*, assignment: ReviewAssignment, actor) -> ReviewAssignmen
     assignment.accept(at=timezone.now())
     assignment.save()
     audit.record(article=version.article_id, version=version, actor=actor,
-                 action="editorial.assignment.accepted", state_before=before,
+                 action=AuditAction.ASSIGNMENT_ACCEPTED, state_before=before,
                  state_after=assignment.state, data={"assignment": assignment.pk})  # fmt: skip
     return assignment
 
@@ -576,7 +571,7 @@ def assignment_decline(
     assignment.save()
     # The free-text note may be personal (a conflict of interest): it stays on the assignment.
     audit.record(article=version.article_id, version=version, actor=actor,
-                 action="editorial.assignment.declined", state_before=before,
+                 action=AuditAction.ASSIGNMENT_DECLINED, state_before=before,
                  state_after=assignment.state, data={"assignment": assignment.pk, "reason": reason})  # fmt: skip
     return assignment
 
@@ -593,7 +588,7 @@ def assignment_withdraw(*, assignment: ReviewAssignment, actor, reason: str = ""
     assignment.withdraw(at=timezone.now())
     assignment.save()
     audit.record(article=version.article_id, version=version, actor=actor,
-                 action="editorial.assignment.withdrawn", state_before=before,
+                 action=AuditAction.ASSIGNMENT_WITHDRAWN, state_before=before,
                  state_after=assignment.state, message=reason,
                  data={"assignment": assignment.pk, "reviewer": assignment.reviewer_id})  # fmt: skip
     return assignment
@@ -661,7 +656,7 @@ def review_record(
     assignment.complete(at=review.created_at)
     assignment.save()
     audit.record(article=version.article_id, version=version, actor=actor,
-                 action="editorial.review.recorded", state_before=before, state_after=assignment.state,
+                 action=AuditAction.REVIEW_RECORDED, state_before=before, state_after=assignment.state,
                  message=review.get_decision_display(),
                  data={"decision": decision, "review": review.pk, "digest": _review_digest(review),
                        "citations_checked": citations_checked, "doses_checked": doses_checked})  # fmt: skip

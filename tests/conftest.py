@@ -90,7 +90,7 @@ def browser_page(live_server):
 def private_cache(settings, request):
     """A cache of this test's own, and a worker that remembers nothing from earlier tests:
     reader pages cached by one test are never served in another."""
-    from articles import pagecache
+    from reader import pagecache
 
     settings.CACHES = {
         "default": {

@@ -14,6 +14,7 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import VersionFrozen
+from editorial import selectors as editorial_selectors
 from editorial import workflow
 from editorial.errors import WorkflowError
 from workspace import selectors
@@ -174,7 +175,9 @@ def _edit_context(request, version, form, formset, **extra) -> dict:
         "based_on": based_on,
         "based_on_heading": f"What the board said about version {based_on.number}" if based_on else "",
         "based_on_feedback": (
-            selectors.version_feedback(version=based_on, author=request.user) if based_on else None
+            editorial_selectors.feedback_for_author(version=based_on, author=request.user)
+            if based_on
+            else None
         ),
         **extra,
     }
@@ -189,7 +192,7 @@ def _read_only_context(request, version, **extra) -> dict:
         "body_html": body_html,
         "references": list(version.references.all()),
         "findings": version.integrity or version.check_integrity().to_dict(),
-        "feedback": selectors.version_feedback(version=version, author=request.user),
+        "feedback": editorial_selectors.feedback_for_author(version=version, author=request.user),
         "can_withdraw": version.state in selectors.WITHDRAWABLE,
         **extra,
     }

@@ -510,7 +510,7 @@ def pages(board: HostileBoard, *, rounds: int | None = None, title_articles: int
 
     editor, (r1, r2, r3) = board.editor, board.reviewers
     found = [
-        Page("reader", None, reverse("articles:list"), "home"),
+        Page("reader", None, reverse("reader:list"), "home"),
         Page("reader", None, board.retracted.get_absolute_url(), "retracted article"),
         Page("author workspace", board.author, reverse("workspace:dashboard"), "dashboard"),
         Page("admin (editor)", editor, admin("articles_articleversion_changelist"), "versions list"),

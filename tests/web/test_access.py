@@ -470,7 +470,7 @@ READABLE = {"published", "retracted", "superseded"}  # superseded: the article's
 def read_url(page: str, version: ArticleVersion) -> str:
     slug, number = version.article.slug, version.number
     return {
-        "reader": reverse("articles:detail", args=[slug]),
+        "reader": reverse("reader:detail", args=[slug]),
         "ws_article": reverse("workspace:article", args=[slug]),
         "ws_version": reverse("workspace:version", args=[slug, number]),
         "ws_preview": reverse("workspace:preview", args=[slug, number]),
@@ -483,7 +483,7 @@ def read_url(page: str, version: ArticleVersion) -> str:
 
 
 READ_URL_NAMES = {
-    "reader": "articles:detail",
+    "reader": "reader:detail",
     "ws_article": "workspace:article",
     "ws_version": "workspace:version",
     "ws_preview": "workspace:preview",
@@ -541,12 +541,12 @@ A, R = "admin login", "redirect"
 LW = "login"
 PAGES = {
     # The reader: public, the same for everyone.
-    "articles:list": (200, 200, 200, 200, 200, 200),
-    "articles:audience": (303, 303, 303, 303, 303, 303),
-    "articles:policy": (200, 200, 200, 200, 200, 200),
-    "articles:feed": (200, 200, 200, 200, 200, 200),
-    "articles:sitemap": (200, 200, 200, 200, 200, 200),
-    "articles:robots": (200, 200, 200, 200, 200, 200),
+    "reader:list": (200, 200, 200, 200, 200, 200),
+    "reader:audience": (303, 303, 303, 303, 303, 303),
+    "reader:policy": (200, 200, 200, 200, 200, 200),
+    "reader:feed": (200, 200, 200, 200, 200, 200),
+    "reader:sitemap": (200, 200, 200, 200, 200, 200),
+    "reader:robots": (200, 200, 200, 200, 200, 200),
     # The workspace: authors only (board members are told it is not for them).
     "workspace:dashboard": (LW, 200, 200, 403, 403, 403),
     "workspace:article_start": (LW, 200, 200, 403, 403, 403),
@@ -646,7 +646,7 @@ def page_url(key: str, world: World) -> str:
         "group": group.pk,
     }
     special = {
-        "articles:audience": reverse("articles:audience") + "?audience=patient&next=/",
+        "reader:audience": reverse("reader:audience") + "?audience=patient&next=/",
         "workspace:password_reset_confirm": reverse(
             "workspace:password_reset_confirm", args=["MQ", "set-password"]
         ),

@@ -17,7 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import VersionState
-from editorial import board, workflow
+from editorial import workflow
+from editorial.admin import diff
+from editorial.admin import forms as board_forms
 from editorial.models import AssignmentState, AuditEvent, BoardMember, Decision, Review
 from tests.support import flows
 from tests.support.factories import make_user
@@ -460,12 +462,12 @@ def test_the_diff_shows_what_changed_escaped(client, author, editor, reviewers):
 def test_side_by_side_marks_changed_words_and_folds_unchanged_lines():
     old = "\n".join(f"line {n}" for n in range(1, 11))
     new = old.replace("line 5", "line five")
-    rows = board.side_by_side(old, new)
+    rows = diff.side_by_side(old, new)
     kinds = [row.kind for row in rows]
     assert kinds[0] == "skip" and kinds[-1] == "skip" and "replace" in kinds
     changed = next(row for row in rows if row.kind == "replace")
     assert str(changed.left) == "line <del>5</del>" and str(changed.right) == "line <ins>five</ins>"
-    assert board.side_by_side("same", "same") == []
+    assert diff.side_by_side("same", "same") == []
 
 
 def test_the_version_audit_trail_is_on_the_page(client, author, editor, reviewers):
@@ -500,7 +502,7 @@ def test_assign_page_searches_by_specialty_never_offers_the_author_and_shows_loa
     html = client.get(url).content.decode()
     assert "Raman" in html and "Writing Member" not in html  # the author is never offered
     # and the default due dates follow the policy
-    response_due, review_due = board.default_due_dates()
+    response_due, review_due = board_forms.default_due_dates()
     assert response_due.isoformat() in html and review_due.isoformat() in html
 
 

@@ -4,10 +4,10 @@ conditional GETs, and a cache that never serves a page the record has moved past
 import pytest
 from django.utils.http import http_date
 
-from articles import pagecache
 from articles.models import Article
 from editorial import workflow
 from editorial.models import AuditEvent, BoardMember
+from reader import pagecache
 from tests.support import flows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]

@@ -46,7 +46,7 @@ def test_every_served_url_has_a_row_in_the_permission_table():
 def test_the_walk_sees_the_admin_and_the_board_views():
     served = served_urls(get_resolver())
     for key in ("admin:index", "admin:articles_articleversion_act", "admin:editorial_auditevent_export",
-                "admin:auth_user_password_change", "workspace:submit", "articles:detail",
+                "admin:auth_user_password_change", "workspace:submit", "reader:detail",
                 "admin/(?P<url>.*)$", "admin/articles/articleversion/<path:object_id>/"):  # fmt: skip
         assert key in served, key
     assert len(served) > 80

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         )
 
     def verify_file(self, path: Path) -> None:
-        from editorial.board import trail_rows
+        from editorial.audit_export import trail_rows
 
         try:
             document = json.loads(path.read_text(encoding="utf-8"))

@@ -4,11 +4,8 @@ only, versions awaiting the board, under a caution banner and ``noindex``)."""
 from __future__ import annotations
 
 import hashlib
-import re
-from collections import Counter
 from datetime import datetime
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -19,53 +16,25 @@ from django.utils.http import http_date, url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from articles import pagecache, selectors
-from articles.csp import reader_headers
 from articles.models import ReferenceKind, VersionState
-from articles.structured_data import medical_web_page, plain_text, to_json_ld
 from editorial import selectors as editorial_selectors
-from editorial.audit import PUBLIC_ACTIONS
-
-SITE_NAME = "Medically reviewed answers"
-
-# Who the reader is, as they pick it; the cookie keeps the choice (no login).
-AUDIENCE_COOKIE = "audience"
-AUDIENCES = {
-    "patient": "Patient or caregiver",
-    "clinician": "Clinician",
-    "student": "Student",
-}
-AUDIENCE_COOKIE_AGE = 365 * 24 * 60 * 60
-
-MAX_QUERY_LENGTH = 200
-ARTICLES_PER_PAGE = 20
-CITE_ANCHOR = re.compile(r'id="cite-(\d+)-(\d+)"')
-VERSION_CREATED = "editorial.version.created"
-VERSION_SUBMITTED = "editorial.version.submitted"
-VERSION_PUBLISHED = "editorial.version.published"
-
-
-def audience_of(request: HttpRequest) -> str:
-    value = request.COOKIES.get(AUDIENCE_COOKIE, "")
-    return value if value in AUDIENCES else ""
-
-
-def policy_numbers() -> dict:
-    editorial = settings.EDITORIAL
-    return {
-        "quorum": editorial["QUORUM"],
-        "response_days": editorial.get("RESPONSE_DAYS"),
-        "review_days": editorial.get("REVIEW_DAYS"),
-        "re_review_months": editorial["RE_REVIEW_MONTHS"],
-        "anonymous_reviews": editorial.get("ANONYMOUS_REVIEWS_TO_AUTHORS"),
-        "pending_visible": editorial.get("PENDING_REVIEW_VISIBLE", False),
-        "overdue_every_days": editorial.get("OVERDUE_EVERY_DAYS"),
-        "overdue_max_reminders": editorial.get("OVERDUE_MAX_REMINDERS"),
-    }
-
-
-def contact_email() -> str:
-    return settings.EDITORIAL.get("CONTACT_EMAIL") or settings.DEFAULT_FROM_EMAIL
+from editorial.audit import action_label
+from editorial.models import AuditAction
+from reader import pagecache, selectors
+from reader.headers import reader_headers
+from reader.pages import (
+    ARTICLES_PER_PAGE,
+    AUDIENCE_COOKIE,
+    AUDIENCE_COOKIE_AGE,
+    AUDIENCES,
+    MAX_QUERY_LENGTH,
+    SITE_NAME,
+    article_page_context,
+    audience_of,
+    contact_email,
+    policy_numbers,
+)
+from reader.structured_data import medical_web_page, to_json_ld
 
 
 # The home page ----------------------------------------------------------------------------
@@ -88,7 +57,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "pending": pending,
         "searching": bool(query or topic),
     }
-    response = render(request, "articles/article_list.html", context)
+    response = render(request, "reader/article_list.html", context)
     if query or pending:
         response.headers["X-Robots-Tag"] = "noindex"
     return response
@@ -127,57 +96,39 @@ def _render_article(request: HttpRequest, *, slug: str, audience: str, token: st
     and live version, the references, the approvals, the public history, the update check."""
     shown = selectors.article_for_reader(slug=slug)
     article, version, references = shown.article, shown.version, shown.references
-    retracted = version.state == VersionState.RETRACTED
     published = version.state == VersionState.PUBLISHED
-
     events = list(editorial_selectors.public_history(article=article))
     history = _history_by_version(events)
     approvals = list(editorial_selectors.approving_reviews(version=version)) if not shown.pending else []
     update_under_review = published and editorial_selectors.update_under_review(article=article)
 
-    lead_html, body_html = version.render()
-    occurrences = Counter(int(number) for number, _ in CITE_ANCHOR.findall(lead_html + body_html))
-    cited_references = [
-        {"ref": ref, "backlinks": range(1, occurrences.get(ref.number, 0) + 1)} for ref in references
-    ]
-
     url = request.build_absolute_uri(article.get_absolute_url())
-    policy_url = request.build_absolute_uri(reverse("articles:policy"))
-    description = plain_text(lead_html)
-    json_ld = ""
+    context = article_page_context(
+        version=version,
+        references=references,
+        audience=audience,
+        pending=shown.pending,
+        approvals=approvals,
+        history=history,
+        update_under_review=update_under_review,
+        canonical_url=url,
+    )
     if published:
-        json_ld = to_json_ld(
+        context["json_ld"] = to_json_ld(
             medical_web_page(
-                url=url, site_name=SITE_NAME, policy_url=policy_url, version=version,
-                description=description, references=references, approvals=approvals, topic=article.topic,
+                url=url,
+                site_name=SITE_NAME,
+                policy_url=request.build_absolute_uri(reverse("reader:policy")),
+                version=version,
+                description=context["description"],
+                references=references,
+                approvals=approvals,
+                topic=article.topic,
                 first_published=_first_published(events),
             )
-        )  # fmt: skip
-    noindex = shown.pending or retracted
-    context = {
-        "article": article,
-        "version": version,
-        "pending": shown.pending,
-        "retracted": retracted,
-        "published": published,
-        "lead_html": lead_html,
-        "body_html": body_html,
-        "references": cited_references,
-        "approvals": approvals,
-        "history": history,
-        "update_under_review": update_under_review,
-        "next_review_due": article.next_review_due if published else None,
-        "audience": audience,
-        "audiences": AUDIENCES.items(),
-        "audience_label": AUDIENCES.get(audience, ""),
-        "canonical_url": url,
-        "description": description,
-        "json_ld": json_ld,
-        "noindex": noindex,
-        "site_name": SITE_NAME,
-        "contact_email": contact_email(),
-    }
-    content = render_to_string("articles/article_detail.html", context, request=request).encode()
+        )
+    noindex = context["noindex"]
+    content = render_to_string("reader/article_detail.html", context, request=request).encode()
     moments = [version.published_at, version.ended_at, version.submitted_at, version.review_started_at]
     moments += [event.created_at for event in events[-1:]]
     last_modified = max((m for m in moments if m is not None), default=None)
@@ -193,7 +144,7 @@ def _render_article(request: HttpRequest, *, slug: str, audience: str, token: st
 
 
 def _first_published(events: list) -> datetime | None:
-    return next((event.created_at for event in events if event.action == VERSION_PUBLISHED), None)
+    return next((event.created_at for event in events if event.action == AuditAction.VERSION_PUBLISHED), None)
 
 
 def _whole_seconds(moment: datetime | None) -> datetime | None:
@@ -207,13 +158,13 @@ def _history_by_version(events: list) -> list[dict]:
     for event in events:
         number = getattr(event, "version_number", None)
         group = groups.setdefault(number, {"number": number, "change_note": "", "events": []})
-        if event.action == VERSION_SUBMITTED:
+        if event.action == AuditAction.VERSION_SUBMITTED:
             group["change_note"] = event.message
-        show_message = event.action not in (VERSION_CREATED, VERSION_SUBMITTED)
+        show_message = event.action not in (AuditAction.VERSION_CREATED, AuditAction.VERSION_SUBMITTED)
         group["events"].append(
             {
                 "event": event,
-                "label": PUBLIC_ACTIONS.get(event.action, event.action),
+                "label": action_label(event.action),
                 "message": event.message if show_message else "",
             }
         )
@@ -239,7 +190,7 @@ def choose_audience(request: HttpRequest) -> HttpResponse:
             next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         )
     ):
-        next_url = reverse("articles:list")
+        next_url = reverse("reader:list")
     if "#" not in next_url and audience in AUDIENCES:
         next_url += "#answer"
     response = HttpResponseRedirect(next_url, status=303)
@@ -263,11 +214,11 @@ def editorial_policy(request: HttpRequest) -> HttpResponse:
         "contact_email": contact_email(),
         "reference_kinds": ReferenceKind.choices,
     }
-    return render(request, "articles/editorial_policy.html", context)
+    return render(request, "reader/editorial_policy.html", context)
 
 
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /author/", "Disallow: /audience/"]
-    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('articles:sitemap'))}")
+    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('reader:sitemap'))}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

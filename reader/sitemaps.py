@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from articles import selectors
 from articles.models import Article
+from reader import selectors
 
 
 class ArticleSitemap(Sitemap):
@@ -29,7 +29,7 @@ class PageSitemap(Sitemap):
     priority = 0.5
 
     def items(self) -> list[str]:
-        return ["articles:list", "articles:policy"]
+        return ["reader:list", "reader:policy"]
 
     def location(self, name: str) -> str:
         return reverse(name)

@@ -7,10 +7,10 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from articles import selectors
-from articles.csp import reader_headers
 from articles.models import Article
-from articles.structured_data import plain_text
+from reader import selectors
+from reader.headers import reader_headers
+from reader.structured_data import plain_text
 
 
 class ArticleFeed(Feed):
@@ -22,7 +22,7 @@ class ArticleFeed(Feed):
         return reader_headers(super().__call__)(request, *args, **kwargs)
 
     def link(self) -> str:
-        return reverse("articles:list")
+        return reverse("reader:list")
 
     def items(self):
         return selectors.feed_articles()

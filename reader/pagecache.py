@@ -88,7 +88,7 @@ def _article_key(article_id: int) -> str:
 def code_fingerprint() -> str:
     """A hash of the files that shape a reader page; computed once per process."""
     root = Path(settings.BASE_DIR)
-    files = sorted((root / "articles" / "templates" / "articles").glob("*.html"))
+    files = sorted((root / "reader" / "templates" / "reader").glob("*.html"))
     files += [root / "templates" / "base.html", *sorted((root / "static" / "css").glob("*.css"))]
     digest = hashlib.sha256()
     for path in files:
@@ -252,7 +252,7 @@ def invalidate_all() -> None:
     transaction.on_commit(lambda: (forget_local_tokens(), _replace(GENERATION_KEY)))
 
 
-# Receivers, connected in ``ArticlesConfig.ready``.
+# Receivers, connected in ``ReaderConfig.ready``.
 def on_audit_event_saved(sender, instance, **kwargs) -> None:
     invalidate_article(instance.article_id)
 

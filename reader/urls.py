@@ -1,11 +1,11 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from articles import views
-from articles.feeds import ArticleFeed
-from articles.sitemaps import SITEMAPS
+from reader import views
+from reader.feeds import ArticleFeed
+from reader.sitemaps import SITEMAPS
 
-app_name = "articles"
+app_name = "reader"
 urlpatterns = [
     path("", views.article_list, name="list"),
     path("articles/<slug:slug>/", views.article_detail, name="detail"),

@@ -1,0 +1,17 @@
+"""Django admin with the board's site (``editorial.admin.site.BoardAdminSite``) as
+``admin.site``, and the board's model admins registered on it."""
+
+from importlib import import_module
+
+from django.contrib.admin.apps import AdminConfig
+
+
+class BoardAdminConfig(AdminConfig):
+    default_site = "editorial.admin.site.BoardAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        # Registered here, after the site exists: the package itself imports nothing, so that
+        # building the site never registers the model admins on a second, discarded instance.
+        for module in ("versions", "assignments", "audit"):
+            import_module(f"editorial.admin.{module}")

@@ -1,0 +1,96 @@
+"""The board's dashboard: the panels one board member sees on the admin index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from articles.models import ArticleVersion, VersionState
+from editorial import selectors, workflow
+from editorial.roles import is_editor
+
+DASHBOARD_ROWS = 10
+RE_REVIEW_WINDOW_DAYS = 30
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    rows: list
+    count: int
+    link: str
+    empty: str
+
+
+def dashboard_for(user) -> list[Panel]:
+    """The panels one board member sees on the admin index, each with its count and link."""
+    from django.urls import reverse
+
+    now = timezone.now()
+    versions = reverse("admin:articles_articleversion_changelist")
+    panels = []
+    if user.has_perm("articles.review_version"):
+        mine = selectors.assignments_waiting_for(reviewer=user)
+        panels.append(
+            Panel(
+                "mine",
+                "Waiting for my review",
+                list(mine[:DASHBOARD_ROWS]),
+                mine.count(),
+                f"{versions}?queue=mine",
+                "Nothing is waiting for your review.",
+            )  # fmt: skip
+        )
+    editor = is_editor(user)
+    if editor:
+        waiting = selectors.versions_awaiting_decision(editor=user)
+        rows = list(waiting[:DASHBOARD_ROWS])
+        for version in rows:
+            version.next_step = next_step(version)
+        panels.append(
+            Panel(
+                "decision",
+                "Waiting for a decision",
+                rows,
+                waiting.count(),
+                f"{versions}?queue=decision",
+                "No version is waiting for an editor.",
+            )  # fmt: skip
+        )
+    overdue = selectors.overdue_assignments(now=now, reviewer=None if editor else user)
+    panels.append(
+        Panel(
+            "overdue",
+            "Overdue",
+            list(overdue[:DASHBOARD_ROWS]),
+            overdue.count(),
+            f"{versions}?queue=overdue",
+            "Nothing is overdue.",
+        )  # fmt: skip
+    )
+    if editor:
+        due = selectors.articles_due_for_re_review(now=now, within_days=RE_REVIEW_WINDOW_DAYS)
+        panels.append(
+            Panel(
+                "re_review",
+                "Due for re-review",
+                due[:DASHBOARD_ROWS],
+                len(due),
+                reverse("admin:articles_article_changelist") + "?re_review=due",
+                f"No published article comes due in the next {RE_REVIEW_WINDOW_DAYS} days.",
+            )  # fmt: skip
+        )
+    return panels
+
+
+def next_step(version: ArticleVersion) -> str:
+    """What the editor does next with a version from ``versions_awaiting_decision``."""
+    if version.state == VersionState.SUBMITTED:
+        return "Assign reviewers and start the review"
+    if version.state == VersionState.APPROVED:
+        return "Publish"
+    if getattr(version, "has_objection", False):
+        return "A board member objected: request changes or reject"
+    return f"Decide ({getattr(version, 'approvals', 0)} of {workflow.quorum()} approvals)"

@@ -1,0 +1,97 @@
+"""The forms the board fills in: a review, a decline, the words a decision needs, an
+assignment of reviewers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from editorial.models import Decision, DeclineReason
+
+
+class ReviewForm(forms.Form):
+    refusal = "Choose a decision: approve, request changes or reject."
+
+    decision = forms.ChoiceField(choices=Decision.choices, widget=forms.RadioSelect)
+    citations_checked = forms.BooleanField(
+        required=False, label="I checked every citation against its source."
+    )
+    doses_checked = forms.BooleanField(required=False, label="I checked every dose, unit and interval.")
+    no_conflict_declared = forms.BooleanField(
+        required=False, label="I declare no conflict of interest with this article."
+    )
+    conflict_statement = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        label="Or describe the conflict of interest",
+    )  # fmt: skip
+    comment_to_author = forms.CharField(
+        required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 5}),
+        label="Comment to the author", help_text="The author reads this. Required unless you approve.",
+    )  # fmt: skip
+    confidential_comment = forms.CharField(
+        required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Confidential comment to the editors", help_text="Never shown to the author or to readers.",
+    )  # fmt: skip
+
+
+class DeclineForm(forms.Form):
+    refusal = "Choose a reason for declining."
+
+    reason = forms.ChoiceField(choices=DeclineReason.choices)
+    note = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        label="Note to the editors",
+    )  # fmt: skip
+
+
+class MessageForm(forms.Form):
+    """The words a decision needs: the comment to the author, or the reason."""
+
+    message = forms.CharField(required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def default_due_dates(today: date | None = None) -> tuple[date, date]:
+    today = today or timezone.localdate()
+    policy = settings.EDITORIAL
+    return today + timedelta(days=policy["RESPONSE_DAYS"]), today + timedelta(days=policy["REVIEW_DAYS"])
+
+
+def end_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(23, 59)))
+
+
+class AssignForm(forms.Form):
+    reviewers = forms.TypedMultipleChoiceField(coerce=int, widget=forms.CheckboxSelectMultiple)
+    response_due = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Answer due")
+    review_due = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Review due")
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = candidates
+        self.fields["reviewers"].choices = [(member.user_id, str(member)) for member in candidates]
+        if not self.is_bound:
+            self.initial["response_due"], self.initial["review_due"] = default_due_dates()
+
+    def clean(self):
+        data = super().clean()
+        response_due, review_due = data.get("response_due"), data.get("review_due")
+        if response_due and response_due < timezone.localdate():
+            self.add_error("response_due", "The answer cannot be due in the past.")
+        if response_due and review_due and review_due < response_due:
+            self.add_error("review_due", "The review cannot be due before the answer.")
+        return data
+
+
+def search_members(queryset, query: str):
+    """Board members whose name, credentials or specialty hold every word of ``query``."""
+    from django.db.models import Q
+
+    for word in query.split()[:8]:
+        queryset = queryset.filter(
+            Q(display_name__icontains=word) | Q(specialty__icontains=word) | Q(credentials__icontains=word)
+            | Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)
+        )  # fmt: skip
+    return queryset

@@ -1,0 +1,98 @@
+"""What an article page shows, as a template context: one function, used by the reader's
+article page and by the author's preview of a version readers cannot open yet, so the two
+can never drift apart."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from articles.models import ArticleVersion, Reference, VersionState
+from reader.structured_data import plain_text
+
+SITE_NAME = "Medically reviewed answers"
+
+# Who the reader is, as they pick it; the cookie keeps the choice (no login).
+AUDIENCE_COOKIE = "audience"
+AUDIENCES = {
+    "patient": "Patient or caregiver",
+    "clinician": "Clinician",
+    "student": "Student",
+}
+AUDIENCE_COOKIE_AGE = 365 * 24 * 60 * 60
+
+MAX_QUERY_LENGTH = 200
+ARTICLES_PER_PAGE = 20
+CITE_ANCHOR = re.compile(r'id="cite-(\d+)-(\d+)"')
+
+
+def audience_of(request: HttpRequest) -> str:
+    value = request.COOKIES.get(AUDIENCE_COOKIE, "")
+    return value if value in AUDIENCES else ""
+
+
+def policy_numbers() -> dict:
+    editorial = settings.EDITORIAL
+    return {
+        "quorum": editorial["QUORUM"],
+        "response_days": editorial.get("RESPONSE_DAYS"),
+        "review_days": editorial.get("REVIEW_DAYS"),
+        "re_review_months": editorial["RE_REVIEW_MONTHS"],
+        "anonymous_reviews": editorial.get("ANONYMOUS_REVIEWS_TO_AUTHORS"),
+        "pending_visible": editorial.get("PENDING_REVIEW_VISIBLE", False),
+        "overdue_every_days": editorial.get("OVERDUE_EVERY_DAYS"),
+        "overdue_max_reminders": editorial.get("OVERDUE_MAX_REMINDERS"),
+    }
+
+
+def contact_email() -> str:
+    return settings.EDITORIAL.get("CONTACT_EMAIL") or settings.DEFAULT_FROM_EMAIL
+
+
+def article_page_context(
+    *,
+    version: ArticleVersion,
+    references: list[Reference],
+    audience: str = "",
+    pending: bool = False,
+    approvals: list | tuple = (),
+    history: list | tuple = (),
+    update_under_review: bool = False,
+    canonical_url: str = "",
+) -> dict:
+    """The context of ``reader/article_detail.html`` for ``version``. A version that is not
+    published or retracted (a pending one, or an author's preview) is never indexed."""
+    article = version.article
+    retracted = version.state == VersionState.RETRACTED
+    published = version.state == VersionState.PUBLISHED
+    audience = audience if audience in AUDIENCES else ""
+    lead_html, body_html = version.render()
+    occurrences = Counter(int(number) for number, _ in CITE_ANCHOR.findall(lead_html + body_html))
+    return {
+        "article": article,
+        "version": version,
+        "pending": pending,
+        "retracted": retracted,
+        "published": published,
+        "lead_html": lead_html,
+        "body_html": body_html,
+        "references": [
+            {"ref": ref, "backlinks": range(1, occurrences.get(ref.number, 0) + 1)} for ref in references
+        ],
+        "approvals": list(approvals),
+        "history": list(history),
+        "update_under_review": update_under_review,
+        "next_review_due": article.next_review_due if published else None,
+        "audience": audience,
+        "audiences": AUDIENCES.items(),
+        "audience_label": AUDIENCES.get(audience, ""),
+        "canonical_url": canonical_url,
+        "description": plain_text(lead_html) if canonical_url else "",
+        "json_ld": "",
+        "noindex": not published,
+        "site_name": SITE_NAME,
+        "contact_email": contact_email(),
+    }
