@@ -206,60 +206,92 @@ class ArticleVersion(ConcurrentTransitionMixin, models.Model):
 
     # The workflow graph. Transition methods change fields in memory only; the services
     # in ``editorial.workflow`` lock, check permission, save and write the audit trail.
-    @transition(field=state, source=VersionState.DRAFT, target=VersionState.SUBMITTED,
-                permission=_is_own_author)  # fmt: skip
+    @transition(
+        field=state, source=VersionState.DRAFT, target=VersionState.SUBMITTED, permission=_is_own_author
+    )
     def submit(self, *, at) -> None:
         report = self.check_integrity()
         self.integrity = report.to_dict()
         self.lead_html, self.body_html = render_version(self.lead, self.body, report.references)
         self.submitted_at = at
 
-    @transition(field=state, source=VersionState.SUBMITTED, target=VersionState.UNDER_REVIEW,
-                permission=_is_deciding_editor)  # fmt: skip
+    @transition(
+        field=state,
+        source=VersionState.SUBMITTED,
+        target=VersionState.UNDER_REVIEW,
+        permission=_is_deciding_editor,
+    )
     def start_review(self, *, at) -> None:
         self.review_started_at = at
 
-    @transition(field=state, source=VersionState.UNDER_REVIEW, target=VersionState.APPROVED,
-                permission=_is_deciding_editor)  # fmt: skip
+    @transition(
+        field=state,
+        source=VersionState.UNDER_REVIEW,
+        target=VersionState.APPROVED,
+        permission=_is_deciding_editor,
+    )
     def approve(self, *, at) -> None:
         self.decided_at = at
 
-    @transition(field=state, source=VersionState.UNDER_REVIEW,
-                target=VersionState.CHANGES_REQUESTED, permission=_is_deciding_editor)  # fmt: skip
+    @transition(
+        field=state,
+        source=VersionState.UNDER_REVIEW,
+        target=VersionState.CHANGES_REQUESTED,
+        permission=_is_deciding_editor,
+    )
     def request_changes(self, *, at) -> None:
         self.decided_at = at
 
-    @transition(field=state, source=VersionState.UNDER_REVIEW, target=VersionState.REJECTED,
-                permission=_is_deciding_editor)  # fmt: skip
+    @transition(
+        field=state,
+        source=VersionState.UNDER_REVIEW,
+        target=VersionState.REJECTED,
+        permission=_is_deciding_editor,
+    )
     def reject(self, *, at, reason: str) -> None:
         self.decided_at = at
         self.end_reason = reason
 
-    @transition(field=state, source=VersionState.APPROVED, target=VersionState.PUBLISHED,
-                permission=_can_publish)  # fmt: skip
+    @transition(
+        field=state, source=VersionState.APPROVED, target=VersionState.PUBLISHED, permission=_can_publish
+    )
     def publish(self, *, at) -> None:
         self.published_at = at
 
-    @transition(field=state,
-                source=[VersionState.DRAFT, VersionState.SUBMITTED, VersionState.UNDER_REVIEW],
-                target=VersionState.WITHDRAWN, permission=_can_withdraw)  # fmt: skip
+    @transition(
+        field=state,
+        source=[VersionState.DRAFT, VersionState.SUBMITTED, VersionState.UNDER_REVIEW],
+        target=VersionState.WITHDRAWN,
+        permission=_can_withdraw,
+    )
     def withdraw(self, *, at, reason: str) -> None:
         self.ended_at = at
         self.end_reason = reason
 
-    @transition(field=state, source=VersionState.PUBLISHED, target=VersionState.RETRACTED,
-                permission=_can_publish)  # fmt: skip
+    @transition(
+        field=state, source=VersionState.PUBLISHED, target=VersionState.RETRACTED, permission=_can_publish
+    )
     def retract(self, *, at, reason: str) -> None:
         self.ended_at = at
         self.end_reason = reason
 
-    @transition(field=state, source=VersionState.PUBLISHED, target=VersionState.SUPERSEDED,
-                permission=_can_publish)  # fmt: skip
+    @transition(
+        field=state, source=VersionState.PUBLISHED, target=VersionState.SUPERSEDED, permission=_can_publish
+    )
     def supersede(self, *, at) -> None:
         self.ended_at = at
 
-    for _method in (submit, start_review, approve, request_changes, reject, publish, withdraw,
-                    retract, supersede):  # fmt: skip
+    for _method in (
+        submit,
+        start_review,
+        approve,
+        request_changes,
+        reject,
+        publish,
+        withdraw,
+        retract,
+        supersede,
+    ):
         _method.alters_data = True
     del _method
 

@@ -44,8 +44,19 @@ def generate(events: int, articles: int) -> None:
             created = start + timedelta(seconds=seq)
             created_us = (created - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
             message = f"Board review {seq}"
-            line = canonical_line(article_id, seq, None, None, "system", "editorial.review.recorded",
-                                  "invited", "completed", message, data_text, created_us)  # fmt: skip
+            line = canonical_line(
+                article_id,
+                seq,
+                None,
+                None,
+                "system",
+                "editorial.review.recorded",
+                "invited",
+                "completed",
+                message,
+                data_text,
+                created_us,
+            )
             digest = chain_digest(line, prev)
             buffer.write(
                 f"{article_id}\t{seq}\t\\N\t\\N\tsystem\teditorial.review.recorded\tinvited\tcompleted\t"
@@ -53,8 +64,21 @@ def generate(events: int, articles: int) -> None:
             )
             prev = digest
     buffer.seek(0)
-    columns = ("article_id", "seq", "version_id", "actor_id", "actor_label", "action", "state_before",
-               "state_after", "message", "data", "created_at", "prev_hash", "hash")  # fmt: skip
+    columns = (
+        "article_id",
+        "seq",
+        "version_id",
+        "actor_id",
+        "actor_label",
+        "action",
+        "state_before",
+        "state_after",
+        "message",
+        "data",
+        "created_at",
+        "prev_hash",
+        "hash",
+    )
     with (
         connection.cursor() as cursor,
         cursor.copy(f"COPY editorial_auditevent ({', '.join(columns)}) FROM STDIN") as copy,
@@ -83,7 +107,7 @@ def ceiling(events: int) -> float:
             f"Board review {seq}",
             data_text,
             1767225600000000 + seq,
-        ).encode()  # fmt: skip
+        ).encode()
         for seq in range(1, events + 1)
     ]
     started = time.perf_counter()

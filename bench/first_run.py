@@ -25,8 +25,14 @@ def time_to_first_200(clone: Path, port: int, limit: float) -> float:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "VIRTUAL_ENV")}
     log = open(clone / "make-run.log", "ab")  # noqa: SIM115 - closed in finally
     started = time.monotonic()
-    process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=clone, env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    process = subprocess.Popen(
+        ["make", "run", f"PORT={port}"],
+        cwd=clone,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         while time.monotonic() - started < limit:
             if process.poll() is not None:

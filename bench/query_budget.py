@@ -28,8 +28,10 @@ def build(*, slug: str, references: int, events: int):
     author, editor = make_user("Author"), make_user("Editor")
     reviewers = [make_user("Reviewer"), make_user("Reviewer")]
     body = "\n\n".join(f"Statement number {n} [{n}]." for n in range(1, references + 1))
-    refs = [{"number": n, "kind": "other", "title": f"Source {n}", "source": "Fictional bench source"}
-            for n in range(1, references + 1)]  # fmt: skip
+    refs = [
+        {"number": n, "kind": "other", "title": f"Source {n}", "source": "Fictional bench source"}
+        for n in range(1, references + 1)
+    ]
     version = flows.published(author, editor, reviewers, slug=slug, body=body, references=refs)
     article = version.article
     while AuditEvent.objects.filter(article=article).count() < events:

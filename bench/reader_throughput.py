@@ -41,8 +41,11 @@ def wait_for(url: str, deadline: float) -> None:
 def wrk(url: str, seconds: int, connections: int) -> float:
     out = subprocess.run(  # noqa: S603
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", url],
-        capture_output=True, text=True, check=True, timeout=seconds + 30,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    ).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         sys.exit(f"{url}: {errors.group(1)} non-2xx responses\n{out}")
@@ -61,18 +64,42 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install -y wrk")
     report("machine", machine())
-    env = {**os.environ, "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL,
-           "DJANGO_SETTINGS_MODULE": "config.bench_settings", "SECRET_KEY": "bench-only"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "DJANGO_SETTINGS_MODULE": "config.bench_settings",
+        "SECRET_KEY": "bench-only",
+    }
     recreate_database(DATABASE_URL)
-    subprocess.run([sys.executable, "manage.py", "load_demo"], cwd=ROOT, env=env, check=True,  # noqa: S603
-                   stdout=subprocess.DEVNULL)  # fmt: skip
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,  # noqa: S603
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "manage.py", "load_demo"],
+        cwd=ROOT,
+        env=env,
+        check=True,  # noqa: S603
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,  # noqa: S603
+        check=True,
+    )
     server = subprocess.Popen(  # noqa: S603
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi:application", "--workers", "2",
-         "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "config.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         base = f"http://127.0.0.1:{args.port}"
         wait_for(base + BARE, time.monotonic() + 30)

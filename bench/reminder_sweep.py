@@ -45,7 +45,7 @@ def build(assignments: int, now) -> int:
                 article=a, number=1, title="Q?", lead="A.", body="B", author=author, state="under_review"
             )
             for a in articles
-        ]  # fmt: skip
+        ]
     )
     rows, due = [], 0
     for vi, version in enumerate(versions):
@@ -62,7 +62,7 @@ def build(assignments: int, now) -> int:
                     review_due=(now - timedelta(days=1)) if is_due else now + timedelta(days=30),
                     created_at=now - timedelta(days=21),
                     responded_at=now - timedelta(days=20),
-                )  # fmt: skip
+                )
             )
     ReviewAssignment.objects.bulk_create(rows, batch_size=5000)
     return due

@@ -28,9 +28,19 @@ GENESIS = "0" * 64
 
 
 HASH_FIELDS = (
-    "article_id", "seq", "version_id", "actor_id", "actor_label", "action", "state_before",
-    "state_after", "message", "data", "created_at", "prev_hash",
-)  # fmt: skip
+    "article_id",
+    "seq",
+    "version_id",
+    "actor_id",
+    "actor_label",
+    "action",
+    "state_before",
+    "state_after",
+    "message",
+    "data",
+    "created_at",
+    "prev_hash",
+)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -61,8 +71,19 @@ def epoch_microseconds(moment: datetime) -> int:
     return (moment - _EPOCH) // _MICROSECOND
 
 
-def canonical_line(article_id, seq, version_id, actor_id, actor_label, action, state_before, state_after,
-                   message, data_text, created_us) -> str:  # fmt: skip
+def canonical_line(
+    article_id,
+    seq,
+    version_id,
+    actor_id,
+    actor_label,
+    action,
+    state_before,
+    state_after,
+    message,
+    data_text,
+    created_us,
+) -> str:
     """One event's facts in a fixed order, text fields length-prefixed so no content can
     imitate a separator. The hash is SHA-256 over this line followed by the previous hash.
     ``_FAST_SQL`` builds the same line in PostgreSQL."""
@@ -80,10 +101,18 @@ def chain_digest(line: str, prev_hash: str) -> str:
 def compute_hash(values: dict) -> str:
     """The hash of one event from its facts (``HASH_FIELDS``), ``prev_hash`` included."""
     line = canonical_line(
-        values["article_id"], values["seq"], values["version_id"], values["actor_id"], values["actor_label"],
-        values["action"], values["state_before"], values["state_after"], values["message"],
-        jsonb_text(values["data"]), epoch_microseconds(values["created_at"]),
-    )  # fmt: skip
+        values["article_id"],
+        values["seq"],
+        values["version_id"],
+        values["actor_id"],
+        values["actor_label"],
+        values["action"],
+        values["state_before"],
+        values["state_after"],
+        values["message"],
+        jsonb_text(values["data"]),
+        epoch_microseconds(values["created_at"]),
+    )
     return chain_digest(line, values["prev_hash"])
 
 
@@ -215,13 +244,43 @@ def verify_rows(rows) -> tuple[int, int, tuple | None, str]:
     Returns (events checked, articles, first broken row or None, why it is broken).
     """
     return _verify_lines(
-        (pk, article_id, seq,
-         canonical_line(article_id, seq, version_id, actor_id, label, action, before, after, message,
-                        jsonb_text(data), epoch_microseconds(created_at)),
-         prev_hash, digest)
-        for (pk, article_id, seq, version_id, actor_id, label, action, before, after, message, data,
-             created_at, prev_hash, digest) in rows
-    )  # fmt: skip
+        (
+            pk,
+            article_id,
+            seq,
+            canonical_line(
+                article_id,
+                seq,
+                version_id,
+                actor_id,
+                label,
+                action,
+                before,
+                after,
+                message,
+                jsonb_text(data),
+                epoch_microseconds(created_at),
+            ),
+            prev_hash,
+            digest,
+        )
+        for (
+            pk,
+            article_id,
+            seq,
+            version_id,
+            actor_id,
+            label,
+            action,
+            before,
+            after,
+            message,
+            data,
+            created_at,
+            prev_hash,
+            digest,
+        ) in rows
+    )
 
 
 # PostgreSQL builds each event's canonical line (all but the previous hash) itself, exactly

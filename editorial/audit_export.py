@@ -62,10 +62,13 @@ def trail_export(article: Article) -> dict:
     """One article's whole chain, as ``verify_audit --file`` checks it offline."""
     rows = AuditEvent.objects.filter(article=article).order_by("seq").values_list("pk", *HASH_FIELDS, "hash")
     events = [
-        {"id": row[0], **{name: _json_value(name, value) for name, value in zip(HASH_FIELDS, row[1:-1], strict=True)},
-         "hash": row[-1]}
+        {
+            "id": row[0],
+            **{name: _json_value(name, value) for name, value in zip(HASH_FIELDS, row[1:-1], strict=True)},
+            "hash": row[-1],
+        }
         for row in rows
-    ]  # fmt: skip
+    ]
     return {
         "format": TRAIL_FORMAT,
         "article": {"id": article.pk, "slug": article.slug},

@@ -120,11 +120,18 @@ def _publish_first_versions(users: dict, log) -> Article:
     priya, tomas, grace = users["priya.raman"], users["tomas.lindqvist"], users["grace.okafor"]
 
     # Version 1, as the source page had it: six sources cited, three listed.
-    v1 = workflow.article_create(author=author, slug=spec["slug"], topic=spec["topic"],
-                                 references=first["references"], **_content(first))  # fmt: skip
+    v1 = workflow.article_create(
+        author=author,
+        slug=spec["slug"],
+        topic=spec["topic"],
+        references=first["references"],
+        **_content(first),
+    )
     v1 = workflow.version_submit(version=v1, actor=author)
-    log(f"v1 submitted; citation check: unresolved {v1.integrity['unresolved']}, "
-        f"uncited {v1.integrity['uncited']}")  # fmt: skip
+    log(
+        f"v1 submitted; citation check: unresolved {v1.integrity['unresolved']}, "
+        f"uncited {v1.integrity['uncited']}"
+    )
     for reviewer in (priya, tomas):
         workflow.assignment_create(version=v1, reviewer=reviewer, actor=editor)
     workflow.version_start_review(version=v1, actor=editor)
@@ -145,31 +152,46 @@ def _publish_first_versions(users: dict, log) -> Article:
     }
     for reviewer, comment in reviews.items():
         assignment = v1.assignments.get(reviewer=reviewer)
-        workflow.review_record(assignment=assignment, actor=reviewer, decision=Decision.REQUEST_CHANGES,
-                               comment_to_author=comment, no_conflict_declared=True,
-                               citations_checked=True, doses_checked=True,
-                               confidential_comment="Demo note for editors only: never shown to authors or readers.")  # fmt: skip
+        workflow.review_record(
+            assignment=assignment,
+            actor=reviewer,
+            decision=Decision.REQUEST_CHANGES,
+            comment_to_author=comment,
+            no_conflict_declared=True,
+            citations_checked=True,
+            doses_checked=True,
+            confidential_comment="Demo note for editors only: never shown to authors or readers.",
+        )
     workflow.version_request_changes(
-        version=v1, actor=editor,
+        version=v1,
+        actor=editor,
         message=f"Citations {unresolved} have no reference. Cite a real, identifiable source for "
         "each statement, or remove the citation number and say why.",
-    )  # fmt: skip
+    )
 
     # Version 2: the drug label backs 2 and 4; the tolerance statements lose their number.
     v2 = workflow.version_create_next(article=v1.article, author=author)
-    v2 = workflow.version_edit_draft(version=v2, actor=author, references=second["references"],
-                                     **_content(second))  # fmt: skip
+    v2 = workflow.version_edit_draft(
+        version=v2, actor=author, references=second["references"], **_content(second)
+    )
     v2 = workflow.version_submit(version=v2, actor=author)
-    log(f"v2 submitted; citation check: unresolved {v2.integrity['unresolved']}, "
-        f"uncited {v2.integrity['uncited']}")  # fmt: skip
+    log(
+        f"v2 submitted; citation check: unresolved {v2.integrity['unresolved']}, "
+        f"uncited {v2.integrity['uncited']}"
+    )
     for reviewer in (priya, grace):
         workflow.assignment_create(version=v2, reviewer=reviewer, actor=editor)
     workflow.version_start_review(version=v2, actor=editor)
     for reviewer in (priya, grace):
-        workflow.review_record(assignment=v2.assignments.get(reviewer=reviewer), actor=reviewer,
-                               decision=Decision.APPROVE, no_conflict_declared=True,
-                               citations_checked=True, doses_checked=True,
-                               comment_to_author="Every citation now resolves to a listed source.")  # fmt: skip
+        workflow.review_record(
+            assignment=v2.assignments.get(reviewer=reviewer),
+            actor=reviewer,
+            decision=Decision.APPROVE,
+            no_conflict_declared=True,
+            citations_checked=True,
+            doses_checked=True,
+            comment_to_author="Every citation now resolves to a listed source.",
+        )
     workflow.version_approve(version=v2, actor=editor)
     v2 = workflow.version_publish(version=v2, actor=editor)
     log(f"v2 published: /articles/{DEMO_SLUG}/")
@@ -223,11 +245,16 @@ def _put_update_under_review(article: Article, users: dict, log) -> None:
     now = timezone.now()
     # Overdue past the last reminder: the first sweep sends the reminder due now and the escalation.
     overdue_by = timedelta(days=policy["OVERDUE_EVERY_DAYS"] * policy["OVERDUE_MAX_REMINDERS"], hours=1)
-    late = workflow.assignment_create(version=v3, reviewer=tomas, actor=editor,
-                                      response_due=now - overdue_by - timedelta(days=7),
-                                      review_due=now - overdue_by)  # fmt: skip
-    on_time = workflow.assignment_create(version=v3, reviewer=grace, actor=editor,
-                                         review_due=now + timedelta(days=10))  # fmt: skip
+    late = workflow.assignment_create(
+        version=v3,
+        reviewer=tomas,
+        actor=editor,
+        response_due=now - overdue_by - timedelta(days=7),
+        review_due=now - overdue_by,
+    )
+    on_time = workflow.assignment_create(
+        version=v3, reviewer=grace, actor=editor, review_due=now + timedelta(days=10)
+    )
     for assignment, reviewer in ((late, tomas), (on_time, grace)):
         workflow.assignment_accept(assignment=assignment, actor=reviewer)
     workflow.version_start_review(version=v3, actor=editor)

@@ -109,14 +109,20 @@ class ReviewAssignment(ConcurrentTransitionMixin, models.Model):
         self.decline_reason = reason
         self.decline_note = note
 
-    @transition(field=state, source=[AssignmentState.INVITED, AssignmentState.ACCEPTED],
-                target=AssignmentState.COMPLETED)  # fmt: skip
+    @transition(
+        field=state,
+        source=[AssignmentState.INVITED, AssignmentState.ACCEPTED],
+        target=AssignmentState.COMPLETED,
+    )
     def complete(self, *, at) -> None:
         self.completed_at = at
         self.overdue = False
 
-    @transition(field=state, source=[AssignmentState.INVITED, AssignmentState.ACCEPTED],
-                target=AssignmentState.WITHDRAWN)  # fmt: skip
+    @transition(
+        field=state,
+        source=[AssignmentState.INVITED, AssignmentState.ACCEPTED],
+        target=AssignmentState.WITHDRAWN,
+    )
     def withdraw(self, *, at) -> None:
         self.completed_at = at
         self.overdue = False

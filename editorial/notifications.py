@@ -111,13 +111,27 @@ def row(
     *, kind: str, recipient, version: ArticleVersion, context: dict, reminder=None
 ) -> Notification | None:
     """An unsaved notification to ``recipient``, or None when they have no address."""
-    return row_for(kind=kind, recipient_id=recipient.pk, email=recipient.email,
-                   name=member_name(recipient), version_id=version.pk, context=context,
-                   reminder_id=reminder.pk if reminder else None)  # fmt: skip
+    return row_for(
+        kind=kind,
+        recipient_id=recipient.pk,
+        email=recipient.email,
+        name=member_name(recipient),
+        version_id=version.pk,
+        context=context,
+        reminder_id=reminder.pk if reminder else None,
+    )
 
 
-def row_for(*, kind: str, recipient_id: int, email: str, name: str, version_id: int, context: dict,
-            reminder_id: int | None = None) -> Notification | None:  # fmt: skip
+def row_for(
+    *,
+    kind: str,
+    recipient_id: int,
+    email: str,
+    name: str,
+    version_id: int,
+    context: dict,
+    reminder_id: int | None = None,
+) -> Notification | None:
     """``row`` from ids and values, for the sweep's batches."""
     if not email:
         logger.warning("No email address for user %s: %s not written", recipient_id, kind)
@@ -151,9 +165,10 @@ def _hand_over_after_commit(ids: list[int], dispatch: Dispatch) -> Callable[[], 
             dispatch(ids)
         except Exception:
             logger.warning(
-                "Could not hand %d notification(s) to the broker; the next sweep will.", len(ids),
+                "Could not hand %d notification(s) to the broker; the next sweep will.",
+                len(ids),
                 exc_info=True,
-            )  # fmt: skip
+            )
 
     return hand_over
 
@@ -186,7 +201,7 @@ def notify_invited(assignment: ReviewAssignment) -> list[Notification]:
                     "review_due": display_date(assignment.review_due),
                     "link": admin_url("reviewassignment", assignment.pk),
                 },
-            )  # fmt: skip
+            )
         ]
     )
 
@@ -208,7 +223,7 @@ def notify_changes_requested(version: ArticleVersion, *, message: str) -> list[N
                     ],
                     "link": site_url("/author/"),
                 },
-            )  # fmt: skip
+            )
         ]
     )
 
@@ -221,7 +236,7 @@ def notify_approved(version: ArticleVersion) -> list[Notification]:
                 recipient=version.author,
                 version=version,
                 context={**version_context(version), "link": site_url("/author/")},
-            )  # fmt: skip
+            )
         ]
     )
 
@@ -234,7 +249,7 @@ def notify_published(version: ArticleVersion) -> list[Notification]:
                 recipient=version.author,
                 version=version,
                 context={**version_context(version), "published_at": display_date(version.published_at)},
-            )  # fmt: skip
+            )
         ]
     )
 
@@ -282,8 +297,10 @@ def deliver(notification_id: int, *, connection=None) -> Notification | None:
             fields.append("interrupted_attempts")
             logger.warning(
                 "Notification %s: attempt %d never recorded its outcome and may have sent the mail; "
-                "sending again (possibly twice).", notification.pk, notification.attempts,
-            )  # fmt: skip
+                "sending again (possibly twice).",
+                notification.pk,
+                notification.attempts,
+            )
         notification.attempts += 1
         notification.sending_since = timezone.now()
         notification.save(update_fields=fields)

@@ -81,13 +81,22 @@ NOTIFICATION_KIND = {
 # What a reminder needs of an assignment, read as plain values (thousands per sweep): not the
 # version's body, which may be 100 kB.
 CANDIDATE_FIELDS = {
-    "pk": "pk", "version_id": "version_id", "article_id": "version__article_id",
-    "article_slug": "version__article__slug", "version_number": "version__number",
-    "version_title": "version__title", "reviewer_id": "reviewer_id", "reviewer_email": "reviewer__email",
-    "reviewer_username": "reviewer__username", "reviewer_first_name": "reviewer__first_name",
-    "reviewer_last_name": "reviewer__last_name", "reviewer_board_name": "reviewer__board_member__display_name",
-    "created_at": "created_at", "response_due": "response_due", "review_due": "review_due",
-}  # fmt: skip
+    "pk": "pk",
+    "version_id": "version_id",
+    "article_id": "version__article_id",
+    "article_slug": "version__article__slug",
+    "version_number": "version__number",
+    "version_title": "version__title",
+    "reviewer_id": "reviewer_id",
+    "reviewer_email": "reviewer__email",
+    "reviewer_username": "reviewer__username",
+    "reviewer_first_name": "reviewer__first_name",
+    "reviewer_last_name": "reviewer__last_name",
+    "reviewer_board_name": "reviewer__board_member__display_name",
+    "created_at": "created_at",
+    "response_due": "response_due",
+    "review_due": "review_due",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,8 +348,9 @@ def _reminder_message(rule: str, step: int, assignment: Candidate, policy: Polic
     return f"The review by {who}, due on {due}, is {days} days overdue: the editors were alerted."
 
 
-def _process_assignments(rule: str, batch: list[Candidate], *, now: datetime, policy: Policy,
-                         editors: list, dispatch) -> list[Claimed]:  # fmt: skip
+def _process_assignments(
+    rule: str, batch: list[Candidate], *, now: datetime, policy: Policy, editors: list, dispatch
+) -> list[Claimed]:
     rule = str(rule)
     steps = {a.pk: step_due(rule, a, now=now, policy=policy) for a in batch}
     batch = sorted(batch, key=lambda a: (a.article_id, a.pk))
@@ -364,13 +374,24 @@ def _process_assignments(rule: str, batch: list[Candidate], *, now: datetime, po
             if reminder_id is None:
                 continue
             escalation = rule == ReminderRule.ESCALATION
-            events.append({
-                "article_id": assignment.article_id, "version_id": assignment.version_id,
-                "action": AuditAction.ASSIGNMENT_ESCALATED if escalation else AuditAction.ASSIGNMENT_REMINDED,
-                "message": _reminder_message(rule, step, assignment, policy, now),
-                "data": {"assignment": assignment.pk, "reviewer": assignment.reviewer_id, "rule": rule, "step": step,
-                         "reminder": reminder_id, "review_due": assignment.review_due.date().isoformat()},
-            })  # fmt: skip
+            events.append(
+                {
+                    "article_id": assignment.article_id,
+                    "version_id": assignment.version_id,
+                    "action": AuditAction.ASSIGNMENT_ESCALATED
+                    if escalation
+                    else AuditAction.ASSIGNMENT_REMINDED,
+                    "message": _reminder_message(rule, step, assignment, policy, now),
+                    "data": {
+                        "assignment": assignment.pk,
+                        "reviewer": assignment.reviewer_id,
+                        "rule": rule,
+                        "step": step,
+                        "reminder": reminder_id,
+                        "review_due": assignment.review_due.date().isoformat(),
+                    },
+                }
+            )
             context = {
                 **notifications.article_context(
                     title=assignment.version_title,
@@ -398,7 +419,7 @@ def _process_assignments(rule: str, batch: list[Candidate], *, now: datetime, po
                     version_id=assignment.version_id,
                     context=context,
                     reminder_id=reminder_id,
-                )  # fmt: skip
+                )
                 for pk, email, name in recipients
             ]
             rows += new_rows
@@ -413,7 +434,7 @@ def _process_assignments(rule: str, batch: list[Candidate], *, now: datetime, po
                     version_number=assignment.version_number,
                     recipients=tuple(r.to_email for r in new_rows if r is not None),
                     subject=assignment.reviewer_name,
-                )  # fmt: skip
+                )
             )
         audit.record_many(events)
         if escalated:
@@ -442,12 +463,15 @@ def _process_re_reviews(batch: list[Article], *, now: datetime, editors: list, d
                 continue
             version.article = article
             audit.record(
-                article=article.pk, version=version, actor=None, action=AuditAction.ARTICLE_RE_REVIEW_DUE,
+                article=article.pk,
+                version=version,
+                actor=None,
+                action=AuditAction.ARTICLE_RE_REVIEW_DUE,
                 message=f"Version {version.number}, published on "
                 f"{notifications.display_date(version.published_at)}, came due for re-review on "
                 f"{notifications.display_date(when)}: the editors were told.",
                 data={"reminder": reminder_id, "due": when.date().isoformat()},
-            )  # fmt: skip
+            )
             context = {
                 **notifications.version_context(version),
                 "published_at": notifications.display_date(version.published_at),
@@ -461,7 +485,7 @@ def _process_re_reviews(batch: list[Article], *, now: datetime, editors: list, d
                     version=version,
                     context=context,
                     reminder=Reminder(pk=reminder_id),
-                )  # fmt: skip
+                )
                 for person in editors
             ]
             rows += new_rows
@@ -474,7 +498,7 @@ def _process_re_reviews(batch: list[Article], *, now: datetime, editors: list, d
                     version_number=version.number,
                     recipients=tuple(r.to_email for r in new_rows if r is not None),
                     subject="re-review",
-                )  # fmt: skip
+                )
             )
         notifications.queue(rows, dispatch=dispatch)
     return claimed_out

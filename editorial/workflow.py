@@ -69,8 +69,9 @@ def _require_perm(actor, perm: str, message: str) -> None:
         raise NotPermitted(message)
 
 
-def _transition(version: ArticleVersion, name: str, *, actor, message: str = "", data: dict | None = None,
-                **kwargs) -> ArticleVersion:  # fmt: skip
+def _transition(
+    version: ArticleVersion, name: str, *, actor, message: str = "", data: dict | None = None, **kwargs
+) -> ArticleVersion:
     """Run transition ``name`` (a registered verb) on a locked version as ``actor`` and record
     it under the verb's audit action."""
     verb = VERBS[name]
@@ -109,10 +110,21 @@ def _transition(version: ArticleVersion, name: str, *, actor, message: str = "",
 # What a version, a reference or a comment may hold, checked before anything is written
 # (Django does not enforce a TextField's max_length on save). Each refusal names the field.
 
-CONTENT_LABELS = {"title": "title", "lead": "lead answer", "body": "body",
-                  "summary": "plain-language summary", "change_note": "change note"}  # fmt: skip
-REFERENCE_LABELS = {"title": "title", "authors": "authors", "source": "source", "doi": "DOI",
-                    "pmid": "PMID", "url": "URL"}  # fmt: skip
+CONTENT_LABELS = {
+    "title": "title",
+    "lead": "lead answer",
+    "body": "body",
+    "summary": "plain-language summary",
+    "change_note": "change note",
+}
+REFERENCE_LABELS = {
+    "title": "title",
+    "authors": "authors",
+    "source": "source",
+    "doi": "DOI",
+    "pmid": "PMID",
+    "url": "URL",
+}
 MAX_REFERENCE_NUMBER = 999
 _web_url = URLValidator(schemes=["http", "https"])
 
@@ -166,8 +178,9 @@ def _checked_reference(ref) -> dict:
         raise InvalidInput(f"{where}: choose its kind: " + ", ".join(map(str, ReferenceKind.labels)) + ".")
     clean["kind"] = ref["kind"]
     for name, label in REFERENCE_LABELS.items():
-        clean[name] = _checked_text(ref.get(name), f"{label} of reference {number}",
-                                    _field_limit(Reference, name)).strip()  # fmt: skip
+        clean[name] = _checked_text(
+            ref.get(name), f"{label} of reference {number}", _field_limit(Reference, name)
+        ).strip()
     if not clean["title"]:
         raise InvalidInput(f"{where} needs a title.")
     if clean["kind"] in KINDS_NEEDING_SOURCE and not clean["source"]:
@@ -175,8 +188,9 @@ def _checked_reference(ref) -> dict:
         raise InvalidInput(f"{where}: a {label} reference needs its source, the journal or publisher.")
     year = ref.get("year")
     last = timezone.now().year + 1
-    if year is not None and (isinstance(year, bool) or not isinstance(year, int)
-                             or not FIRST_YEAR <= year <= last):  # fmt: skip
+    if year is not None and (
+        isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= last
+    ):
         raise InvalidInput(f"{where}: enter a year between {FIRST_YEAR} and {last}.")
     clean["year"] = year
     if clean["doi"] and not DOI_RE.match(clean["doi"]):
@@ -218,7 +232,7 @@ def _write_references(version: ArticleVersion, references: list[dict]) -> None:
         [
             Reference(version=version, **{k: ref.get(k) for k in REFERENCE_FIELDS if k in ref})
             for ref in references
-        ]  # fmt: skip
+        ]
     )
 
 
@@ -233,8 +247,9 @@ def _content_from(fields: dict) -> dict:
 
 
 @transaction.atomic
-def article_create(*, author, slug: str, topic: str = "", references: list[dict] = (),
-                   **content) -> ArticleVersion:  # fmt: skip
+def article_create(
+    *, author, slug: str, topic: str = "", references: list[dict] = (), **content
+) -> ArticleVersion:
     """Start an article with its first draft version."""
     _require_perm(author, "articles.submit_version", "Only authors can start articles.")
     content = _content_from(content)
@@ -253,9 +268,15 @@ def article_create(*, author, slug: str, topic: str = "", references: list[dict]
     article = Article.objects.create(slug=slug, topic=topic, created_by=author)
     version = ArticleVersion.objects.create(article=article, number=1, author=author, **content)
     _write_references(version, references)
-    audit.record(article=article, version=version, actor=author,
-                 action=AuditAction.VERSION_CREATED, state_after=version.state,
-                 message=version.change_note, data={"number": 1})  # fmt: skip
+    audit.record(
+        article=article,
+        version=version,
+        actor=author,
+        action=AuditAction.VERSION_CREATED,
+        state_after=version.state,
+        message=version.change_note,
+        data={"number": 1},
+    )
     return version
 
 
@@ -285,17 +306,23 @@ def version_create_next(*, article: Article, author) -> ArticleVersion:
         [
             Reference(version=version, **{k: getattr(ref, k) for k in REFERENCE_FIELDS})
             for ref in latest.references.all()
-        ]  # fmt: skip
+        ]
     )
-    audit.record(article=article, version=version, actor=author,
-                 action=AuditAction.VERSION_CREATED, state_after=version.state,
-                 data={"number": version.number, "based_on": latest.number})  # fmt: skip
+    audit.record(
+        article=article,
+        version=version,
+        actor=author,
+        action=AuditAction.VERSION_CREATED,
+        state_after=version.state,
+        data={"number": version.number, "based_on": latest.number},
+    )
     return version
 
 
 @transaction.atomic
-def version_edit_draft(*, version: ArticleVersion, actor, references: list[dict] | None = None,
-                       **content) -> ArticleVersion:  # fmt: skip
+def version_edit_draft(
+    *, version: ArticleVersion, actor, references: list[dict] | None = None, **content
+) -> ArticleVersion:
     """Change a draft's content and, if given, replace its references."""
     content = _content_from(content)
     if references is not None:
@@ -332,9 +359,14 @@ def version_submit(*, version: ArticleVersion, actor) -> ArticleVersion:
     version = _transition(version, "submit", actor=actor, message=version.change_note)
     # The findings travel with the version; they never block submission.
     audit_data = {"integrity": version.integrity}
-    audit.record(article=version.article_id, version=version, actor=None,
-                 action=AuditAction.VERSION_INTEGRITY_CHECKED, data=audit_data,
-                 message=_integrity_message(version.integrity))  # fmt: skip
+    audit.record(
+        article=version.article_id,
+        version=version,
+        actor=None,
+        action=AuditAction.VERSION_INTEGRITY_CHECKED,
+        data=audit_data,
+        message=_integrity_message(version.integrity),
+    )
     return version
 
 
@@ -395,8 +427,9 @@ def version_approve(*, version: ArticleVersion, actor, message: str = "") -> Art
                 f"Version {version.number} cannot be approved: " + "; ".join(blockers) + "."
             )
     approvals = list(version.reviews.filter(decision=Decision.APPROVE).values_list("reviewer_id", flat=True))
-    version = _transition(version, "approve", actor=actor, message=message,
-                          data={"approvals": approvals, "quorum": quorum()})  # fmt: skip
+    version = _transition(
+        version, "approve", actor=actor, message=message, data={"approvals": approvals, "quorum": quorum()}
+    )
     _close_open_assignments(version, actor=actor)
     notifications.notify_approved(version)
     return version
@@ -410,12 +443,16 @@ def _close_open_assignments(version: ArticleVersion, *, actor) -> None:
         before = assignment.state
         assignment.withdraw(at=now)
         assignment.save()
-        audit.record(article=version.article_id, version=version, actor=actor,
-                     action=AuditAction.ASSIGNMENT_WITHDRAWN,
-                     state_before=before,
-                     state_after=assignment.state,
-                     message="The version was decided before this review was recorded.",
-                     data={"assignment": assignment.pk, "reviewer": assignment.reviewer_id})  # fmt: skip
+        audit.record(
+            article=version.article_id,
+            version=version,
+            actor=actor,
+            action=AuditAction.ASSIGNMENT_WITHDRAWN,
+            state_before=before,
+            state_after=assignment.state,
+            message="The version was decided before this review was recorded.",
+            data={"assignment": assignment.pk, "reviewer": assignment.reviewer_id},
+        )
 
 
 @transaction.atomic
@@ -453,8 +490,7 @@ def version_publish(*, version: ArticleVersion, actor) -> ArticleVersion:
         pk=article.live_version_id
     )
     if previous and previous.state == VersionState.PUBLISHED:
-        _transition(previous, "supersede", actor=actor,
-                    data={"by_version": version.number})  # fmt: skip
+        _transition(previous, "supersede", actor=actor, data={"by_version": version.number})
     Article.objects.filter(pk=article.pk).update(live_version=version)
     article.live_version = version
     notifications.notify_published(version)
@@ -499,8 +535,14 @@ def _due(days: int) -> datetime:
 
 
 @transaction.atomic
-def assignment_create(*, version: ArticleVersion, reviewer, actor, response_due: datetime | None = None,
-                      review_due: datetime | None = None) -> ReviewAssignment:  # fmt: skip
+def assignment_create(
+    *,
+    version: ArticleVersion,
+    reviewer,
+    actor,
+    response_due: datetime | None = None,
+    review_due: datetime | None = None,
+) -> ReviewAssignment:
     """Invite a board member to review a version."""
     _require_perm(actor, "articles.decide_version", "Only editors can assign reviewers.")
     version = _lock_version(version)
@@ -515,17 +557,27 @@ def assignment_create(*, version: ArticleVersion, reviewer, actor, response_due:
     try:
         with transaction.atomic():
             assignment = ReviewAssignment.objects.create(
-                version=version, reviewer=reviewer, assigned_by=actor,
+                version=version,
+                reviewer=reviewer,
+                assigned_by=actor,
                 response_due=response_due or _due(policy["RESPONSE_DAYS"]),
                 review_due=review_due or _due(policy["REVIEW_DAYS"]),
-            )  # fmt: skip
+            )
     except IntegrityError as exc:
         raise ConcurrentChange(f"{member_name(reviewer)} is already assigned to this version.") from exc
-    audit.record(article=version.article_id, version=version, actor=actor,
-                 action=AuditAction.ASSIGNMENT_CREATED, state_after=assignment.state,
-                 message=f"{member_name(reviewer)} invited to review.",
-                 data={"assignment": assignment.pk, "reviewer": reviewer.pk,
-                       "review_due": assignment.review_due.date().isoformat()})  # fmt: skip
+    audit.record(
+        article=version.article_id,
+        version=version,
+        actor=actor,
+        action=AuditAction.ASSIGNMENT_CREATED,
+        state_after=assignment.state,
+        message=f"{member_name(reviewer)} invited to review.",
+        data={
+            "assignment": assignment.pk,
+            "reviewer": reviewer.pk,
+            "review_due": assignment.review_due.date().isoformat(),
+        },
+    )
     notifications.notify_invited(assignment)
     return assignment
 
@@ -545,9 +597,15 @@ def assignment_accept(*, assignment: ReviewAssignment, actor) -> ReviewAssignmen
     before = assignment.state
     assignment.accept(at=timezone.now())
     assignment.save()
-    audit.record(article=version.article_id, version=version, actor=actor,
-                 action=AuditAction.ASSIGNMENT_ACCEPTED, state_before=before,
-                 state_after=assignment.state, data={"assignment": assignment.pk})  # fmt: skip
+    audit.record(
+        article=version.article_id,
+        version=version,
+        actor=actor,
+        action=AuditAction.ASSIGNMENT_ACCEPTED,
+        state_before=before,
+        state_after=assignment.state,
+        data={"assignment": assignment.pk},
+    )
     return assignment
 
 
@@ -570,9 +628,15 @@ def assignment_decline(
     assignment.decline(at=timezone.now(), reason=reason, note=note)
     assignment.save()
     # The free-text note may be personal (a conflict of interest): it stays on the assignment.
-    audit.record(article=version.article_id, version=version, actor=actor,
-                 action=AuditAction.ASSIGNMENT_DECLINED, state_before=before,
-                 state_after=assignment.state, data={"assignment": assignment.pk, "reason": reason})  # fmt: skip
+    audit.record(
+        article=version.article_id,
+        version=version,
+        actor=actor,
+        action=AuditAction.ASSIGNMENT_DECLINED,
+        state_before=before,
+        state_after=assignment.state,
+        data={"assignment": assignment.pk, "reason": reason},
+    )
     return assignment
 
 
@@ -587,17 +651,24 @@ def assignment_withdraw(*, assignment: ReviewAssignment, actor, reason: str = ""
     before = assignment.state
     assignment.withdraw(at=timezone.now())
     assignment.save()
-    audit.record(article=version.article_id, version=version, actor=actor,
-                 action=AuditAction.ASSIGNMENT_WITHDRAWN, state_before=before,
-                 state_after=assignment.state, message=reason,
-                 data={"assignment": assignment.pk, "reviewer": assignment.reviewer_id})  # fmt: skip
+    audit.record(
+        article=version.article_id,
+        version=version,
+        actor=actor,
+        action=AuditAction.ASSIGNMENT_WITHDRAWN,
+        state_before=before,
+        state_after=assignment.state,
+        message=reason,
+        data={"assignment": assignment.pk, "reviewer": assignment.reviewer_id},
+    )
     return assignment
 
 
 def _review_digest(review: Review) -> str:
     """A hash of the review's words, so the audit trail can prove them without showing them."""
-    text = "\x1f".join([review.decision, review.comment_to_author, review.confidential_comment,
-                        review.conflict_statement])  # fmt: skip
+    text = "\x1f".join(
+        [review.decision, review.comment_to_author, review.confidential_comment, review.conflict_statement]
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -615,12 +686,15 @@ def review_record(
     doses_checked: bool = False,
 ) -> Review:
     """A board member's decision on the version they were assigned."""
-    comment_to_author = _checked_comment(comment_to_author, "comment to the author",
-                                         _field_limit(Review, "comment_to_author"))  # fmt: skip
-    confidential_comment = _checked_comment(confidential_comment, "confidential comment",
-                                            _field_limit(Review, "confidential_comment"))  # fmt: skip
-    conflict_statement = _checked_comment(conflict_statement, "conflict statement",
-                                          _field_limit(Review, "conflict_statement"))  # fmt: skip
+    comment_to_author = _checked_comment(
+        comment_to_author, "comment to the author", _field_limit(Review, "comment_to_author")
+    )
+    confidential_comment = _checked_comment(
+        confidential_comment, "confidential comment", _field_limit(Review, "confidential_comment")
+    )
+    conflict_statement = _checked_comment(
+        conflict_statement, "conflict statement", _field_limit(Review, "conflict_statement")
+    )
     version, assignment = _lock_assignment(assignment)
     _require_perm(actor, "articles.review_version", "Only board reviewers can record a review.")
     if assignment.reviewer_id != actor.pk:
@@ -648,16 +722,33 @@ def review_record(
         raise InvalidInput("Say what must change: the author reads this comment.")
     before = assignment.state
     review = Review.objects.create(
-        assignment=assignment, version=version, reviewer=actor, decision=decision,
-        comment_to_author=comment_to_author, confidential_comment=confidential_comment,
-        no_conflict_declared=no_conflict_declared, conflict_statement=conflict_statement,
-        citations_checked=citations_checked, doses_checked=doses_checked,
-    )  # fmt: skip
+        assignment=assignment,
+        version=version,
+        reviewer=actor,
+        decision=decision,
+        comment_to_author=comment_to_author,
+        confidential_comment=confidential_comment,
+        no_conflict_declared=no_conflict_declared,
+        conflict_statement=conflict_statement,
+        citations_checked=citations_checked,
+        doses_checked=doses_checked,
+    )
     assignment.complete(at=review.created_at)
     assignment.save()
-    audit.record(article=version.article_id, version=version, actor=actor,
-                 action=AuditAction.REVIEW_RECORDED, state_before=before, state_after=assignment.state,
-                 message=review.get_decision_display(),
-                 data={"decision": decision, "review": review.pk, "digest": _review_digest(review),
-                       "citations_checked": citations_checked, "doses_checked": doses_checked})  # fmt: skip
+    audit.record(
+        article=version.article_id,
+        version=version,
+        actor=actor,
+        action=AuditAction.REVIEW_RECORDED,
+        state_before=before,
+        state_after=assignment.state,
+        message=review.get_decision_display(),
+        data={
+            "decision": decision,
+            "review": review.pk,
+            "digest": _review_digest(review),
+            "citations_checked": citations_checked,
+            "doses_checked": doses_checked,
+        },
+    )
     return review

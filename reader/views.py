@@ -196,9 +196,13 @@ def choose_audience(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(next_url, status=303)
     if audience in AUDIENCES:
         response.set_cookie(
-            AUDIENCE_COOKIE, audience, max_age=AUDIENCE_COOKIE_AGE, samesite="Lax",
-            httponly=True, secure=request.is_secure(),
-        )  # fmt: skip
+            AUDIENCE_COOKIE,
+            audience,
+            max_age=AUDIENCE_COOKIE_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure(),
+        )
     elif audience == "none":
         response.delete_cookie(AUDIENCE_COOKIE, samesite="Lax")
     return response

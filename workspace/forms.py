@@ -178,12 +178,18 @@ class ReferenceForm(forms.Form):
         help_text="Journal or publisher. Required for research and guidelines.",
     )
     year = forms.IntegerField(required=False)
-    doi = forms.CharField(label="DOI", max_length=_max_length(Reference, "doi"), required=False,
-                          help_text="For example 10.1000/xyz123")  # fmt: skip
-    pmid = forms.CharField(label="PMID", max_length=_max_length(Reference, "pmid"), required=False,
-                           help_text="Digits only")  # fmt: skip
-    url = forms.URLField(label="URL", max_length=_max_length(Reference, "url"), required=False,
-                         assume_scheme="https")  # fmt: skip
+    doi = forms.CharField(
+        label="DOI",
+        max_length=_max_length(Reference, "doi"),
+        required=False,
+        help_text="For example 10.1000/xyz123",
+    )
+    pmid = forms.CharField(
+        label="PMID", max_length=_max_length(Reference, "pmid"), required=False, help_text="Digits only"
+    )
+    url = forms.URLField(
+        label="URL", max_length=_max_length(Reference, "url"), required=False, assume_scheme="https"
+    )
 
     def clean_year(self):
         year = self.cleaned_data.get("year")

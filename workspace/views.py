@@ -109,9 +109,16 @@ def article_start(request):
         data = form.cleaned_data
         try:
             version = workflow.article_create(
-                author=request.user, slug=data["slug"], topic=data["topic"], title=data["title"],
-                lead="", body="", summary="", change_note="", references=[],
-            )  # fmt: skip
+                author=request.user,
+                slug=data["slug"],
+                topic=data["topic"],
+                title=data["title"],
+                lead="",
+                body="",
+                summary="",
+                change_note="",
+                references=[],
+            )
         except WorkflowError as exc:
             form.add_error("slug" if "address" in exc.message else None, exc.message)
             status = exc.status

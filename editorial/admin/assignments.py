@@ -25,8 +25,12 @@ class VersionReviewerColumns:
 
     @admin.display(description="Version", ordering="version__article__slug")
     def version_link(self, obj):
-        return format_html('<a href="{}">{} v{}</a>', version_url(obj.version_id), obj.version.article.slug,
-                           obj.version.number)  # fmt: skip
+        return format_html(
+            '<a href="{}">{} v{}</a>',
+            version_url(obj.version_id),
+            obj.version.article.slug,
+            obj.version.number,
+        )
 
     @admin.display(description="Reviewer")
     def reviewer_col(self, obj):
@@ -35,8 +39,15 @@ class VersionReviewerColumns:
 
 @admin.register(ReviewAssignment)
 class ReviewAssignmentAdmin(VersionReviewerColumns, ReadOnlyAdmin):
-    list_display = ("version_link", "reviewer_col", "state", "response_due", "review_due", "late_col",
-                    "created_at")  # fmt: skip
+    list_display = (
+        "version_link",
+        "reviewer_col",
+        "state",
+        "response_due",
+        "review_due",
+        "late_col",
+        "created_at",
+    )
     list_filter = ("state", "overdue")
     list_select_related = ("version__article", "reviewer__board_member")
     search_fields = ("version__article__slug", "reviewer__board_member__display_name")
@@ -74,22 +85,36 @@ class ReviewAssignmentAdmin(VersionReviewerColumns, ReadOnlyAdmin):
 
     @admin.action(description="Accept the selected invitations", permissions=["accept"])
     def accept_selected(self, request, queryset):
-        self._bulk(request, queryset,
-                   lambda a: workflow.assignment_accept(assignment=a, actor=request.user),
-                   "{count} invitation(s) accepted.")  # fmt: skip
+        self._bulk(
+            request,
+            queryset,
+            lambda a: workflow.assignment_accept(assignment=a, actor=request.user),
+            "{count} invitation(s) accepted.",
+        )
 
     @admin.action(description="Withdraw the selected assignments", permissions=["withdraw"])
     def withdraw_selected(self, request, queryset):
-        self._bulk(request, queryset,
-                   lambda a: workflow.assignment_withdraw(assignment=a, actor=request.user,
-                                                          reason="Withdrawn by an editor."),
-                   "{count} assignment(s) withdrawn.")  # fmt: skip
+        self._bulk(
+            request,
+            queryset,
+            lambda a: workflow.assignment_withdraw(
+                assignment=a, actor=request.user, reason="Withdrawn by an editor."
+            ),
+            "{count} assignment(s) withdrawn.",
+        )
 
 
 @admin.register(Review)
 class ReviewAdmin(VersionReviewerColumns, ReadOnlyAdmin):
-    list_display = ("version_link", "reviewer_col", "decision", "citations_checked", "doses_checked",
-                    "conflict_col", "created_at")  # fmt: skip
+    list_display = (
+        "version_link",
+        "reviewer_col",
+        "decision",
+        "citations_checked",
+        "doses_checked",
+        "conflict_col",
+        "created_at",
+    )
     list_filter = ("decision",)
     list_select_related = ("version__article", "reviewer__board_member")
     ordering = ("-created_at", "pk")
@@ -97,8 +122,18 @@ class ReviewAdmin(VersionReviewerColumns, ReadOnlyAdmin):
     def get_queryset(self, request):
         return _own_unless_editor(super().get_queryset(request), request.user, "reviewer")
 
-    fields = ("version", "reviewer", "decision", "citations_checked", "doses_checked", "no_conflict_declared",
-              "conflict_statement", "comment_to_author", "confidential_comment", "created_at")  # fmt: skip
+    fields = (
+        "version",
+        "reviewer",
+        "decision",
+        "citations_checked",
+        "doses_checked",
+        "no_conflict_declared",
+        "conflict_statement",
+        "comment_to_author",
+        "confidential_comment",
+        "created_at",
+    )
 
     @admin.display(description="No conflict declared", boolean=True)
     def conflict_col(self, obj):

@@ -59,8 +59,19 @@ class ArticleAdmin(EditorsOnlyAdmin):
     list_select_related = ("live_version",)
     list_filter = (ReReviewFilter, "topic")
     search_fields = ("slug", "topic", "versions__title")
-    fields = ("slug", "title_col", "topic", "created_by", "created_at", "live_col", "next_review_col",
-              "re_review_months", "versions_col", "chain_col", "trail_col")  # fmt: skip
+    fields = (
+        "slug",
+        "title_col",
+        "topic",
+        "created_by",
+        "created_at",
+        "live_col",
+        "next_review_col",
+        "re_review_months",
+        "versions_col",
+        "chain_col",
+        "trail_col",
+    )
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -87,8 +98,12 @@ class ArticleAdmin(EditorsOnlyAdmin):
         live = obj.live_version
         if live is None:
             return "—"
-        return format_html('<a href="{}">v{}</a> {}', version_url(live.pk), live.number,
-                           state_badge(live.state, live.get_state_display()))  # fmt: skip
+        return format_html(
+            '<a href="{}">v{}</a> {}',
+            version_url(live.pk),
+            live.number,
+            state_badge(live.state, live.get_state_display()),
+        )
 
     @admin.display(description="Next re-review")
     def next_review_col(self, obj):
@@ -103,9 +118,10 @@ class ArticleAdmin(EditorsOnlyAdmin):
     @admin.display(description="Versions")
     def versions_col(self, obj):
         return format_html_join(
-            ", ", '<a href="{}">v{} ({})</a>',
+            ", ",
+            '<a href="{}">v{} ({})</a>',
             ((version_url(v.pk), v.number, v.get_state_display()) for v in obj.versions.order_by("number")),
-        )  # fmt: skip
+        )
 
     @admin.display(description="Audit trail")
     def trail_col(self, obj):
@@ -120,15 +136,32 @@ class ArticleAdmin(EditorsOnlyAdmin):
 class AuditEventAdmin(EditorsOnlyAdmin):
     list_display = ("seq", "article", "version_col", "action_col", "actor_label", "state_col", "when_col")
     list_display_links = ("seq",)
-    list_filter = (("article", admin.RelatedOnlyFieldListFilter), "action",
-                   ("actor", admin.RelatedOnlyFieldListFilter), "created_at")  # fmt: skip
+    list_filter = (
+        ("article", admin.RelatedOnlyFieldListFilter),
+        "action",
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        "created_at",
+    )
     list_select_related = ("article", "version")
     search_fields = ("message", "actor_label")
     ordering = ("article", "seq")
     list_per_page = 100
     change_list_template = "editorial/admin/auditevent_change_list.html"
-    fields = ("article", "seq", "version", "actor", "actor_label", "action", "state_before", "state_after",
-              "message", "data_col", "created_at", "prev_hash", "hash")  # fmt: skip
+    fields = (
+        "article",
+        "seq",
+        "version",
+        "actor",
+        "actor_label",
+        "action",
+        "state_before",
+        "state_after",
+        "message",
+        "data_col",
+        "created_at",
+        "prev_hash",
+        "hash",
+    )
     readonly_fields = fields
 
     @admin.display(description="Version", ordering="version__number")

@@ -35,8 +35,19 @@ class VersionActions:
 
     @property
     def editor_any(self) -> bool:
-        return any((self.start_review, self.approve, self.request_changes, self.reject, self.publish,
-                    self.withdraw, self.retract, self.assign, self.approve_blockers))  # fmt: skip
+        return any(
+            (
+                self.start_review,
+                self.approve,
+                self.request_changes,
+                self.reject,
+                self.publish,
+                self.withdraw,
+                self.retract,
+                self.assign,
+                self.approve_blockers,
+            )
+        )
 
 
 def actions_for(version: ArticleVersion, user, assignments: list[ReviewAssignment]) -> VersionActions:

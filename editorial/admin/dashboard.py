@@ -41,7 +41,7 @@ def dashboard_for(user) -> list[Panel]:
                 mine.count(),
                 f"{versions}?queue=mine",
                 "Nothing is waiting for your review.",
-            )  # fmt: skip
+            )
         )
     editor = is_editor(user)
     if editor:
@@ -57,7 +57,7 @@ def dashboard_for(user) -> list[Panel]:
                 waiting.count(),
                 f"{versions}?queue=decision",
                 "No version is waiting for an editor.",
-            )  # fmt: skip
+            )
         )
     overdue = selectors.overdue_assignments(now=now, reviewer=None if editor else user)
     panels.append(
@@ -68,7 +68,7 @@ def dashboard_for(user) -> list[Panel]:
             overdue.count(),
             f"{versions}?queue=overdue",
             "Nothing is overdue.",
-        )  # fmt: skip
+        )
     )
     if editor:
         due = selectors.articles_due_for_re_review(now=now, within_days=RE_REVIEW_WINDOW_DAYS)
@@ -80,7 +80,7 @@ def dashboard_for(user) -> list[Panel]:
                 len(due),
                 reverse("admin:articles_article_changelist") + "?re_review=due",
                 f"No published article comes due in the next {RE_REVIEW_WINDOW_DAYS} days.",
-            )  # fmt: skip
+            )
         )
     return panels
 

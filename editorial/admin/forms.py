@@ -24,17 +24,25 @@ class ReviewForm(forms.Form):
         required=False, label="I declare no conflict of interest with this article."
     )
     conflict_statement = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         label="Or describe the conflict of interest",
-    )  # fmt: skip
+    )
     comment_to_author = forms.CharField(
-        required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 5}),
-        label="Comment to the author", help_text="The author reads this. Required unless you approve.",
-    )  # fmt: skip
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Comment to the author",
+        help_text="The author reads this. Required unless you approve.",
+    )
     confidential_comment = forms.CharField(
-        required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}),
-        label="Confidential comment to the editors", help_text="Never shown to the author or to readers.",
-    )  # fmt: skip
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Confidential comment to the editors",
+        help_text="Never shown to the author or to readers.",
+    )
 
 
 class DeclineForm(forms.Form):
@@ -42,9 +50,11 @@ class DeclineForm(forms.Form):
 
     reason = forms.ChoiceField(choices=DeclineReason.choices)
     note = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         label="Note to the editors",
-    )  # fmt: skip
+    )
 
 
 class MessageForm(forms.Form):
@@ -91,7 +101,10 @@ def search_members(queryset, query: str):
 
     for word in query.split()[:8]:
         queryset = queryset.filter(
-            Q(display_name__icontains=word) | Q(specialty__icontains=word) | Q(credentials__icontains=word)
-            | Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)
-        )  # fmt: skip
+            Q(display_name__icontains=word)
+            | Q(specialty__icontains=word)
+            | Q(credentials__icontains=word)
+            | Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+        )
     return queryset

@@ -65,8 +65,15 @@ ASSIGNMENT_FORMS = {"decline": DeclineForm, "review": ReviewForm}
 
 @admin.register(ArticleVersion)
 class ArticleVersionAdmin(ReadOnlyAdmin):
-    list_display = ("version_col", "title", "state_col", "author_col", "submitted_at", "approvals_col",
-                    "open_col")  # fmt: skip
+    list_display = (
+        "version_col",
+        "title",
+        "state_col",
+        "author_col",
+        "submitted_at",
+        "approvals_col",
+        "open_col",
+    )
     list_filter = (QueueFilter, "state")
     search_fields = ("title", "article__slug")
     list_select_related = ("article", "author")
@@ -122,7 +129,7 @@ class ArticleVersionAdmin(ReadOnlyAdmin):
                 "<int:object_id>/assignments/<int:assignment_id>/withdraw/",
                 wrap(self.withdraw_assignment_view),
                 name="articles_articleversion_withdraw_assignment",
-            ),  # fmt: skip
+            ),
             *super().get_urls(),
         ]
 
@@ -273,10 +280,12 @@ class ArticleVersionAdmin(ReadOnlyAdmin):
                     with transaction.atomic():  # several at once: all of them, or none
                         for user_id in chosen:
                             workflow.assignment_create(
-                                version=version, reviewer=people[user_id], actor=user,
+                                version=version,
+                                reviewer=people[user_id],
+                                actor=user,
                                 response_due=end_of_day(form.cleaned_data["response_due"]),
                                 review_due=end_of_day(form.cleaned_data["review_due"]),
-                            )  # fmt: skip
+                            )
                 except WorkflowError as exc:
                     messages.error(request, f"Nobody was assigned: {exc.message}")
                     status = exc.status

@@ -105,11 +105,13 @@ def test_author_writes_submits_reads_the_board_and_resubmits(browser_page):
         workflow.assignment_create(version=version, reviewer=reviewer, actor=editor)
     workflow.version_start_review(version=version, actor=editor)
     workflow.review_record(
-        assignment=version.assignments.get(reviewer=reviewers[0]), actor=reviewers[0],
-        decision=Decision.REQUEST_CHANGES, no_conflict_declared=True,
+        assignment=version.assignments.get(reviewer=reviewers[0]),
+        actor=reviewers[0],
+        decision=Decision.REQUEST_CHANGES,
+        no_conflict_declared=True,
         comment_to_author="Fictional reviewer comment: give the starting dose in the lead.",
         confidential_comment="CONFIDENTIAL: for the editor only.",
-    )  # fmt: skip
+    )
     flows.review(version, reviewers[1], Decision.APPROVE, comment="Fictional: reads well.")
     workflow.version_request_changes(
         version=version, actor=editor, message="Fictional editor message: state the starting dose."

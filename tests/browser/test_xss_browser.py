@@ -163,8 +163,12 @@ def test_no_vector_runs_in_chromium_on_any_surface(browser_page, capsys):
     figures = {}
     for surface, seen in sorted(per_surface.items()):
         named = {name for problem in seen["problems"] for name in name_vectors(problem)}
-        figures[surface] = {"pages": seen["pages"], "vectors_tried": len(VECTORS),
-                            "vectors_blocked": len(VECTORS) - len(named), "problems": len(seen["problems"])}  # fmt: skip
+        figures[surface] = {
+            "pages": seen["pages"],
+            "vectors_tried": len(VECTORS),
+            "vectors_blocked": len(VECTORS) - len(named),
+            "problems": len(seen["problems"]),
+        }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "xss-browser-figures.json").write_text(json.dumps(figures, indent=2) + "\n")
     with capsys.disabled():

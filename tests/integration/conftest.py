@@ -84,14 +84,30 @@ def celery_worker(django_db_setup, django_db_blocker, redis_url, celery_queue, t
     log = var_dir / "worker.log"
     with django_db_blocker.unblock():
         database_url = _database_url()
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "VAR_DIR": str(var_dir),
-           "CELERY_QUEUE": celery_queue}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "VAR_DIR": str(var_dir),
+        "CELERY_QUEUE": celery_queue,
+    }
     env.pop("EMAIL_HOST", None)  # the file backend, under VAR_DIR/mail
     command = [
-        str(Path(sys.executable).parent / "celery"), "-A", "config", "worker", "--pool=solo",
-        "--concurrency=1", "-Q", celery_queue, "-n", f"{celery_queue}@%h", "--loglevel=INFO",
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
-    ]  # fmt: skip
+        str(Path(sys.executable).parent / "celery"),
+        "-A",
+        "config",
+        "worker",
+        "--pool=solo",
+        "--concurrency=1",
+        "-Q",
+        celery_queue,
+        "-n",
+        f"{celery_queue}@%h",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     worker = Worker(process=process, log=log, mail_dir=var_dir / "mail")

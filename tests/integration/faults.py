@@ -51,8 +51,19 @@ class RedisServer:
     def start(self, timeout: float = 30) -> None:
         if shutil.which("redis-server") is None:
             pytest.fail("The fault tests need the redis-server binary: apt-get install -y redis-server")
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                   "--appendonly", "no", "--daemonize", "no"]  # fmt: skip
+        command = [
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+        ]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
@@ -100,20 +111,38 @@ def broker_at(url: str):
         _reset_pools()
 
 
-def start_worker(*, database_url: str, redis_url: str, queue: str, var_dir: Path, name: str,
-                 env: dict | None = None) -> Worker:  # fmt: skip
+def start_worker(
+    *, database_url: str, redis_url: str, queue: str, var_dir: Path, name: str, env: dict | None = None
+) -> Worker:
     """``celery worker --pool=solo`` (one process: SIGKILL kills all of it) on ``queue`` at
     ``redis_url`` and the test database, mail under ``var_dir/mail``."""
     log = var_dir / f"{name}.log"
-    environ = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "VAR_DIR": str(var_dir),
-               "CELERY_QUEUE": queue, "DJANGO_SETTINGS_MODULE": "tests.integration.fault_settings",
-               **(env or {})}  # fmt: skip
+    environ = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "VAR_DIR": str(var_dir),
+        "CELERY_QUEUE": queue,
+        "DJANGO_SETTINGS_MODULE": "tests.integration.fault_settings",
+        **(env or {}),
+    }
     environ.pop("EMAIL_HOST", None)
     command = [
-        str(Path(sys.executable).parent / "celery"), "-A", "config", "worker", "--pool=solo",
-        "--concurrency=1", "-Q", queue, "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--loglevel=INFO",
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
-    ]  # fmt: skip
+        str(Path(sys.executable).parent / "celery"),
+        "-A",
+        "config",
+        "worker",
+        "--pool=solo",
+        "--concurrency=1",
+        "-Q",
+        queue,
+        "-n",
+        f"{name}-{uuid.uuid4().hex[:6]}@%h",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT)
     worker = Worker(process=process, log=log, mail_dir=var_dir / "mail")

@@ -22,8 +22,9 @@ def sent(*notifications) -> bool:
 def test_a_worker_runs_the_beat_sweep_and_sends_the_reminder(celery_worker, author, editor, reviewer):
     # given an overdue review (its invitation is handed to the worker as the assignment commits)
     version = flows.submitted(author)
-    workflow.assignment_create(version=version, reviewer=reviewer, actor=editor,
-                               review_due=timezone.now() - timedelta(hours=1))  # fmt: skip
+    workflow.assignment_create(
+        version=version, reviewer=reviewer, actor=editor, review_due=timezone.now() - timedelta(hours=1)
+    )
     invitation = Notification.objects.get(kind=NotificationKind.INVITED)
     # when beat's task reaches the worker
     before = celery_worker.mail().count(f"To: {reviewer.email}")
@@ -45,8 +46,9 @@ def test_redis_down_at_commit_the_transition_succeeds_and_the_first_sweep_after_
     version = flows.submitted(author)
     with broker_unreachable():
         # when the transition commits while Redis is down
-        assignment = workflow.assignment_create(version=version, reviewer=reviewer, actor=editor,
-                                                review_due=timezone.now() - timedelta(hours=1))  # fmt: skip
+        assignment = workflow.assignment_create(
+            version=version, reviewer=reviewer, actor=editor, review_due=timezone.now() - timedelta(hours=1)
+        )
         # and a sweep runs while it is still down
         result = reminders.sweep()
     # then the transition stands, the reminder is claimed, and both mails wait in the outbox

@@ -68,8 +68,14 @@ def workers(tmp_path, celery_queue):
     database_url = _database_url()
 
     def start(*, redis_url: str, name: str, env: dict | None = None):
-        worker = start_worker(database_url=database_url, redis_url=redis_url, queue=celery_queue,
-                              var_dir=tmp_path, name=name, env=env)  # fmt: skip
+        worker = start_worker(
+            database_url=database_url,
+            redis_url=redis_url,
+            queue=celery_queue,
+            var_dir=tmp_path,
+            name=name,
+            env=env,
+        )
         started.append(worker)
         return worker
 
@@ -85,8 +91,9 @@ def all_sent(queryset) -> bool:
 
 
 def overdue(reviewer, version, editor):
-    return workflow.assignment_create(version=version, reviewer=reviewer, actor=editor,
-                                      review_due=timezone.now() - timedelta(hours=1))  # fmt: skip
+    return workflow.assignment_create(
+        version=version, reviewer=reviewer, actor=editor, review_due=timezone.now() - timedelta(hours=1)
+    )
 
 
 # 1. Redis stopped during transitions and sweeps ---------------------------------------------
@@ -96,10 +103,14 @@ def test_redis_stopped_during_transitions_and_sweeps_loses_and_duplicates_nothin
     own_redis, workers, author, editor, settings
 ):
     # Redis is the broker and the cache: both point at the test's own server.
-    settings.CACHES = {"default": {
-        "BACKEND": "config.redis_cache.RedisCache", "LOCATION": own_redis.url, "KEY_PREFIX": "faults",
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }}  # fmt: skip
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.redis_cache.RedisCache",
+            "LOCATION": own_redis.url,
+            "KEY_PREFIX": "faults",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     board = [make_user("Reviewer", username=f"outage-reviewer{i}") for i in range(6)]
     with broker_at(own_redis.url):
         worker = workers(redis_url=own_redis.url, name="outage-worker")
@@ -115,15 +126,19 @@ def test_redis_stopped_during_transitions_and_sweeps_loses_and_duplicates_nothin
         # transitions while Redis is down: each must commit
         calls = [
             lambda: workflow.version_start_review(version=first, actor=editor),
-            *[lambda r=r: workflow.assignment_accept(assignment=first.assignments.get(reviewer=r), actor=r)
-              for r in board[:2]],
+            *[
+                lambda r=r: workflow.assignment_accept(assignment=first.assignments.get(reviewer=r), actor=r)
+                for r in board[:2]
+            ],
             *[lambda r=r: flows.review(first, r) for r in board[:2]],
             lambda: workflow.version_approve(version=first, actor=editor),
             lambda: workflow.version_publish(version=first, actor=editor),
             lambda: flows.submitted(author, slug="during-the-outage"),
-            *[lambda r=r: overdue(r, ArticleVersion.objects.get(article__slug="during-the-outage"), editor)
-              for r in board[3:]],
-        ]  # fmt: skip
+            *[
+                lambda r=r: overdue(r, ArticleVersion.objects.get(article__slug="during-the-outage"), editor)
+                for r in board[3:]
+            ],
+        ]
         committed = 0
         for call in calls:
             call()  # raises if the transition failed
@@ -168,8 +183,12 @@ def test_redis_stopped_during_transitions_and_sweeps_loses_and_duplicates_nothin
         own_redis.start()
         after = reminders.sweep(now=timezone.now() + timedelta(minutes=2))
         assert after.claimed == [] and after.handed_over == 8
-        wait_until(lambda: all_sent(Notification.objects), what="the outbox after the outage",
-                   timeout=180, workers=[worker])  # fmt: skip
+        wait_until(
+            lambda: all_sent(Notification.objects),
+            what="the outbox after the outage",
+            timeout=180,
+            workers=[worker],
+        )
         # and nothing is left to hand over, even long after
         assert not reminders.sweep(now=timezone.now() + timedelta(days=1, hours=1)).handed_over
 
@@ -187,11 +206,18 @@ def test_redis_stopped_during_transitions_and_sweeps_loses_and_duplicates_nothin
     assert chain.broken is None, chain.reason
     figures(
         "redis_outage",
-        service_calls_during_outage=len(calls), committed=committed, audit_events_since_outage=events_during,
-        sweeps_during_outage=len(results), reminders_claimed=len(claims), claimed_twice=len(claims) - len(set(claims)),
-        mails_pending_at_restart=8, mails_expected=sum(expected.values()), mails_sent=sum(delivered.values()),
-        duplicates=sum(max(c - 1, 0) for c in delivered.values()), chain_events=chain.checked,
-    )  # fmt: skip
+        service_calls_during_outage=len(calls),
+        committed=committed,
+        audit_events_since_outage=events_during,
+        sweeps_during_outage=len(results),
+        reminders_claimed=len(claims),
+        claimed_twice=len(claims) - len(set(claims)),
+        mails_pending_at_restart=8,
+        mails_expected=sum(expected.values()),
+        mails_sent=sum(delivered.values()),
+        duplicates=sum(max(c - 1, 0) for c in delivered.values()),
+        chain_events=chain.checked,
+    )
 
 
 # 2. A worker killed with SIGKILL in the middle of sending reminders ---------------------------
@@ -220,9 +246,15 @@ def test_a_worker_killed_mid_send_loses_nothing_and_records_the_possible_duplica
             overdue(reviewer, version, editor)  # each invitation is queued as its assignment commits
         swept = reminders.sweep()
         assert len(swept.claimed) == REMINDERS  # one task carries the twelve reminders
-        doomed = workers(redis_url=own_redis.url, name="doomed-worker", env={
-            "FAULT_HOLD_SUBJECT": "Overdue", "FAULT_HOLD_AT": str(HOLD_AT), "FAULT_HOLD_FILE": str(marker),
-        })  # fmt: skip
+        doomed = workers(
+            redis_url=own_redis.url,
+            name="doomed-worker",
+            env={
+                "FAULT_HOLD_SUBJECT": "Overdue",
+                "FAULT_HOLD_AT": str(HOLD_AT),
+                "FAULT_HOLD_FILE": str(marker),
+            },
+        )
         wait_until(marker.exists, what=f"the worker to write reminder {HOLD_AT}", workers=[doomed])
 
         # the moment of the kill: reminder 5 has left, its outcome is not recorded
@@ -245,8 +277,12 @@ def test_a_worker_killed_mid_send_loses_nothing_and_records_the_possible_duplica
         later = timezone.now() + timedelta(minutes=settings.EDITORIAL["OUTBOX_REDISPATCH_MINUTES"] + 1)
         again = reminders.sweep(now=later)
         assert again.claimed == [] and again.handed_over == REMINDERS - HOLD_AT + 1
-        wait_until(lambda: all_sent(Notification.objects), what="every reminder after the restart",
-                   timeout=120, workers=[restarted])  # fmt: skip
+        wait_until(
+            lambda: all_sent(Notification.objects),
+            what="every reminder after the restart",
+            timeout=120,
+            workers=[restarted],
+        )
 
     rows = list(Notification.objects.all())
     in_flight.refresh_from_db()
@@ -264,12 +300,18 @@ def test_a_worker_killed_mid_send_loses_nothing_and_records_the_possible_duplica
     assert audit.verify_chain().broken is None
     figures(
         "worker_killed",
-        invitations=len(board), reminders_expected=REMINDERS, kills=1, killed_at_reminder=HOLD_AT,
-        sent_before_kill=HOLD_AT - 1, handed_over_after_restart=again.handed_over,
-        mails_expected=sum(expected.values()), mails_sent=sum(delivered.values()),
-        sent_twice=len(twice), recorded_possibly_twice=sum(n.possibly_sent_twice for n in rows),
+        invitations=len(board),
+        reminders_expected=REMINDERS,
+        kills=1,
+        killed_at_reminder=HOLD_AT,
+        sent_before_kill=HOLD_AT - 1,
+        handed_over_after_restart=again.handed_over,
+        mails_expected=sum(expected.values()),
+        mails_sent=sum(delivered.values()),
+        sent_twice=len(twice),
+        recorded_possibly_twice=sum(n.possibly_sent_twice for n in rows),
         lost=len(set(expected) - set(delivered)),
-    )  # fmt: skip
+    )
 
 
 def _subject(notification: Notification) -> str:
@@ -375,6 +417,11 @@ def test_connection_dropped_mid_service_rolls_back_whole_and_the_retry_succeeds(
     assert after["versions"] != before["versions"] or after["assignments"] != before["assignments"]
     chain = audit.verify_chain()
     assert chain.broken is None, chain.reason
-    figures("connection_dropped", case=case, error=type(failure.value).__name__,
-            message=str(failure.value).splitlines()[0][:120], events_appended_on_retry=events_on_success,
-            chain_events=chain.checked)  # fmt: skip
+    figures(
+        "connection_dropped",
+        case=case,
+        error=type(failure.value).__name__,
+        message=str(failure.value).splitlines()[0][:120],
+        events_appended_on_retry=events_on_success,
+        chain_events=chain.checked,
+    )

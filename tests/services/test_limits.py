@@ -186,9 +186,12 @@ def test_every_comment_and_reason_is_limited_by_the_services(author, editor, rev
     for label, extra in limited.items():
         with pytest.raises(InvalidInput, match=f"The {label} is"):
             workflow.review_record(
-                assignment=version.assignments.get(reviewer=r1), actor=r1, decision=Decision.REQUEST_CHANGES,
-                no_conflict_declared=True, **extra,
-            )  # fmt: skip
+                assignment=version.assignments.get(reviewer=r1),
+                actor=r1,
+                decision=Decision.REQUEST_CHANGES,
+                no_conflict_declared=True,
+                **extra,
+            )
     assert not Review.objects.exists()
     with pytest.raises(InvalidInput, match="The note is 2,001 characters long; the limit is 2,000."):
         workflow.assignment_decline(
@@ -224,10 +227,17 @@ def test_every_comment_and_reason_is_limited_by_the_services(author, editor, rev
 
 def _form_data(version, *, n_refs: int = 1, **fields) -> dict:
     data = {
-        "title": version.title, "lead": version.lead, "body": version.body, "summary": "", "change_note": "",
-        "refs-TOTAL_FORMS": str(n_refs), "refs-INITIAL_FORMS": "0", "refs-MIN_NUM_FORMS": "0",
-        "refs-MAX_NUM_FORMS": str(MAX_REFS), "action": "save",
-    }  # fmt: skip
+        "title": version.title,
+        "lead": version.lead,
+        "body": version.body,
+        "summary": "",
+        "change_note": "",
+        "refs-TOTAL_FORMS": str(n_refs),
+        "refs-INITIAL_FORMS": "0",
+        "refs-MIN_NUM_FORMS": "0",
+        "refs-MAX_NUM_FORMS": str(MAX_REFS),
+        "action": "save",
+    }
     for i in range(n_refs):
         data |= {f"refs-{i}-number": str(i + 1), f"refs-{i}-kind": "other", f"refs-{i}-title": f"Ref {i + 1}"}
     return data | fields

@@ -104,9 +104,14 @@ def test_changes_requested_mail_has_the_comments_for_the_author_never_the_confid
     author, editor, reviewers, mailoutbox
 ):
     version = flows.under_review(author, editor, reviewers[:2])
-    workflow.review_record(assignment=version.assignments.get(reviewer=reviewers[0]), actor=reviewers[0],
-                           decision=Decision.REQUEST_CHANGES, comment_to_author="Cite a source for the dose.",
-                           confidential_comment=CONFIDENTIAL, no_conflict_declared=True)  # fmt: skip
+    workflow.review_record(
+        assignment=version.assignments.get(reviewer=reviewers[0]),
+        actor=reviewers[0],
+        decision=Decision.REQUEST_CHANGES,
+        comment_to_author="Cite a source for the dose.",
+        confidential_comment=CONFIDENTIAL,
+        no_conflict_declared=True,
+    )
     flows.review(version, reviewers[1], decision=Decision.APPROVE, comment="Reads well.")
     workflow.version_request_changes(version=version, actor=editor, message="Please resolve citation 2.")
     notification = Notification.objects.get(kind=NotificationKind.CHANGES_REQUESTED)

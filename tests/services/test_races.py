@@ -66,8 +66,12 @@ def test_64_conflicting_decisions_on_one_version_one_wins(on_postgres, author, e
     assert kinds == {"won": 1, "refused": ATTEMPTS - 1}, outcomes
     assert all(message for kind, message in outcomes if kind == "refused")
     version = ArticleVersion.objects.get(pk=version.pk)
-    assert version.state in {VersionState.APPROVED, VersionState.CHANGES_REQUESTED,
-                             VersionState.REJECTED, VersionState.WITHDRAWN}  # fmt: skip
+    assert version.state in {
+        VersionState.APPROVED,
+        VersionState.CHANGES_REQUESTED,
+        VersionState.REJECTED,
+        VersionState.WITHDRAWN,
+    }
     # both assignments were completed by their reviews, so the decision is the only new event
     assert AuditEvent.objects.count() == events_before + 1
     assert verify_chain().ok

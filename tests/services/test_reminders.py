@@ -133,8 +133,9 @@ def test_accepting_inside_the_due_soon_window_sends_no_due_soon_reminder(
     policy, clock, author, editor, reviewer
 ):
     version = flows.submitted(author)
-    assignment = workflow.assignment_create(version=version, reviewer=reviewer, actor=editor,
-                                            review_due=T0 + days(2))  # fmt: skip
+    assignment = workflow.assignment_create(
+        version=version, reviewer=reviewer, actor=editor, review_due=T0 + days(2)
+    )
     workflow.assignment_accept(assignment=assignment, actor=reviewer)
     assert sweep_at(clock, T0 + days(1)) == []
     assert sweep_at(clock, T0 + days(2)) == [("overdue", 1)]
@@ -154,8 +155,9 @@ def test_catch_up_after_a_skipped_week_sends_one_reminder_per_due_step(
 ):
     # given at T0: one accepted review due at T0+5, one invitation never answered
     version = flows.submitted(author)
-    late = workflow.assignment_create(version=version, reviewer=reviewers[0], actor=editor,
-                                      review_due=T0 + days(5))  # fmt: skip
+    late = workflow.assignment_create(
+        version=version, reviewer=reviewers[0], actor=editor, review_due=T0 + days(5)
+    )
     workflow.assignment_accept(assignment=late, actor=reviewers[0])
     silent = workflow.assignment_create(version=version, reviewer=reviewers[1], actor=editor)
     assert sweep_at(clock, T0) == []
@@ -179,8 +181,9 @@ def test_catch_up_long_past_the_escalation_reminds_the_reviewer_and_alerts_the_e
     policy, clock, author, editor, reviewer
 ):
     version = flows.submitted(author)
-    assignment = workflow.assignment_create(version=version, reviewer=reviewer, actor=editor,
-                                            review_due=T0 - days(30))  # fmt: skip
+    assignment = workflow.assignment_create(
+        version=version, reviewer=reviewer, actor=editor, review_due=T0 - days(30)
+    )
     assert sweep_at(clock, T0) == [("escalation", 1), ("overdue", 3)]
     assert sweep_at(clock, T0 + days(10)) == []
     assert ReviewAssignment.objects.get(pk=assignment.pk).overdue
@@ -231,8 +234,9 @@ def test_two_sweeps_at_once_send_each_reminder_once(on_postgres, settings, polic
     for n in range(4):
         version = flows.submitted(author, slug=f"article-{n}")
         for reviewer in reviewers:
-            workflow.assignment_create(version=version, reviewer=reviewer, actor=editor,
-                                       review_due=now - days(30))  # fmt: skip
+            workflow.assignment_create(
+                version=version, reviewer=reviewer, actor=editor, review_due=now - days(30)
+            )
     # when two sweeps start at the same moment
     barrier = threading.Barrier(2)
     results, errors = [None, None], []
@@ -270,8 +274,9 @@ def test_sweep_queries_grow_with_batches_not_rows(policy, settings, author, edit
 
     def overdue(people):
         for reviewer in people:
-            workflow.assignment_create(version=version, reviewer=reviewer, actor=editor,
-                                       review_due=T0 - days(1))  # fmt: skip
+            workflow.assignment_create(
+                version=version, reviewer=reviewer, actor=editor, review_due=T0 - days(1)
+            )
 
     def queries() -> int:
         with time_machine.travel(T0, tick=False), CaptureQueriesContext(connection) as captured:
@@ -317,8 +322,9 @@ def test_a_per_article_interval_overrides_the_board_default(policy, clock, autho
 # The command -------------------------------------------------------------------------------
 
 
-def test_send_reminders_prints_what_it_sent_and_then_that_it_sent_nothing(policy, clock, author, editor, reviewer,
-                                                                          mailoutbox):  # fmt: skip
+def test_send_reminders_prints_what_it_sent_and_then_that_it_sent_nothing(
+    policy, clock, author, editor, reviewer, mailoutbox
+):
     version = flows.submitted(author)
     workflow.assignment_create(version=version, reviewer=reviewer, actor=editor, review_due=T0 - days(1))
     out = io.StringIO()

@@ -78,9 +78,13 @@ def act(verb, version, actor, people):
     if verb == "review":
         assignment = version.assignments.get(reviewer=people["reviewer"])
         return workflow.review_record(
-            assignment=assignment, actor=actor, decision=Decision.APPROVE, no_conflict_declared=True,
-            citations_checked=True, doses_checked=True,
-        )  # fmt: skip
+            assignment=assignment,
+            actor=actor,
+            decision=Decision.APPROVE,
+            no_conflict_declared=True,
+            citations_checked=True,
+            doses_checked=True,
+        )
     if verb == "approve":
         return workflow.version_approve(version=version, actor=actor)
     if verb == "request_changes":
@@ -167,8 +171,12 @@ def reach(state, people):
     raise AssertionError(state)
 
 
-ILLEGAL = [(verb, state) for verb, sources in SOURCES.items() for state in VersionState.values
-           if state not in sources]  # fmt: skip
+ILLEGAL = [
+    (verb, state)
+    for verb, sources in SOURCES.items()
+    for state in VersionState.values
+    if state not in sources
+]
 
 
 @pytest.mark.parametrize(("verb", "state"), ILLEGAL)
@@ -254,8 +262,14 @@ def test_unresolved_citation_does_not_block_submission_but_blocks_approval(autho
 
 
 def test_unresolved_citation_in_the_lead_is_found(author):
-    version = workflow.article_create(author=author, slug="lead", title="Q?", lead="Answer [9].",
-                                      body="Body [1].", references=flows.REFERENCES[:1])  # fmt: skip
+    version = workflow.article_create(
+        author=author,
+        slug="lead",
+        title="Q?",
+        lead="Answer [9].",
+        body="Body [1].",
+        references=flows.REFERENCES[:1],
+    )
     version = workflow.version_submit(version=version, actor=author)
     assert version.integrity["unresolved"] == [9]
 
@@ -305,14 +319,23 @@ def test_publishing_n_plus_1_supersedes_n_which_stayed_live_until_then(author, e
     ("kwargs", "message"),
     [
         ({"decision": Decision.APPROVE, "no_conflict_declared": False}, "conflict of interest"),
-        ({"decision": Decision.APPROVE, "no_conflict_declared": True, "citations_checked": False},
-         "check the citations"),
+        (
+            {"decision": Decision.APPROVE, "no_conflict_declared": True, "citations_checked": False},
+            "check the citations",
+        ),
         ({"decision": Decision.REQUEST_CHANGES, "no_conflict_declared": True}, "author reads"),
-        ({"decision": Decision.APPROVE, "conflict_statement": "I consult for the maker.",
-          "citations_checked": True, "doses_checked": True}, "cannot approve"),
+        (
+            {
+                "decision": Decision.APPROVE,
+                "conflict_statement": "I consult for the maker.",
+                "citations_checked": True,
+                "doses_checked": True,
+            },
+            "cannot approve",
+        ),
         ({"decision": "maybe", "no_conflict_declared": True}, "Unknown decision"),
     ],
-)  # fmt: skip
+)
 def test_a_review_needs_its_declaration_checklist_and_words(author, editor, reviewers, kwargs, message):
     version = flows.under_review(author, editor, reviewers[:1])
     assignment = version.assignments.get()
@@ -389,5 +412,9 @@ def test_research_and_guideline_references_need_a_source_in_the_service(author, 
     with pytest.raises(InvalidInput, match="needs its source"):
         flows.draft(author, body="Claim [1].", references=refs)
     # a drug label or "other" may stand without one
-    assert flows.draft(author, slug="label", body="Claim [1].",
-                       references=[{"number": 1, "kind": "drug_label", "title": "A label"}])  # fmt: skip
+    assert flows.draft(
+        author,
+        slug="label",
+        body="Claim [1].",
+        references=[{"number": 1, "kind": "drug_label", "title": "A label"}],
+    )

@@ -13,9 +13,13 @@ REFERENCES = [
 
 def draft(author, *, slug="an-article", body=CLEAN_BODY, references=REFERENCES) -> ArticleVersion:
     return workflow.article_create(
-        author=author, slug=slug, title="Is this a question?", lead="The answer first.",
-        body=body, references=references,
-    )  # fmt: skip
+        author=author,
+        slug=slug,
+        title="Is this a question?",
+        lead="The answer first.",
+        body=body,
+        references=references,
+    )
 
 
 def submitted(author, **kwargs) -> ArticleVersion:
@@ -31,9 +35,14 @@ def under_review(author, editor, reviewers, **kwargs) -> ArticleVersion:
 
 def review(version, reviewer, decision=Decision.APPROVE, comment="Looks right."):
     return workflow.review_record(
-        assignment=version.assignments.get(reviewer=reviewer), actor=reviewer, decision=decision,
-        comment_to_author=comment, no_conflict_declared=True, citations_checked=True, doses_checked=True,
-    )  # fmt: skip
+        assignment=version.assignments.get(reviewer=reviewer),
+        actor=reviewer,
+        decision=decision,
+        comment_to_author=comment,
+        no_conflict_declared=True,
+        citations_checked=True,
+        doses_checked=True,
+    )
 
 
 def approved(author, editor, reviewers, **kwargs) -> ArticleVersion:

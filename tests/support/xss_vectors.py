@@ -199,11 +199,40 @@ def covered(chunks: list[str]) -> set[int]:
 # What the project's own pages contain; anything else of these kinds was injected.
 SCRIPT_SRC_ALLOWED = ("/static/", "/admin/jsi18n/")
 FORBIDDEN_TAGS = {
-    "iframe", "object", "embed", "svg", "math", "img", "style", "base", "video", "audio",
-    "source", "marquee", "frame", "frameset", "applet", "animate", "set", "mglyph", "xmp",
-}  # fmt: skip
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "background", "poster",
-                  "srcdoc", "to", "from", "values"}  # fmt: skip
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "math",
+    "img",
+    "style",
+    "base",
+    "video",
+    "audio",
+    "source",
+    "marquee",
+    "frame",
+    "frameset",
+    "applet",
+    "animate",
+    "set",
+    "mglyph",
+    "xmp",
+}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "data",
+    "background",
+    "poster",
+    "srcdoc",
+    "to",
+    "from",
+    "values",
+}
 BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|data|livescript):", re.IGNORECASE)
 _STRIPPED = re.compile(r"[\x00-\x20]+")
 # Signs that template syntax was evaluated: the test hasher's password hashes, {% debug %}.
@@ -333,8 +362,14 @@ def title_order() -> list[Vector]:
 def reference_for(vector: Vector, number: int) -> dict:
     """One reference with ``vector`` in each field that accepts it (see ``reference_refusals``)."""
     payload = vector.payload
-    ref = {"number": number, "kind": "other", "title": payload[:500], "authors": payload[:500],
-           "source": payload[:300], "year": 2020}  # fmt: skip
+    ref = {
+        "number": number,
+        "kind": "other",
+        "title": payload[:500],
+        "authors": payload[:500],
+        "source": payload[:300],
+        "year": 2020,
+    }
     if not re.search(r"\s", payload):
         ref["doi"] = ("10.1000/" + payload)[:200]
         ref["url"] = ("https://example.org/" + payload)[:500]
@@ -405,11 +440,15 @@ def hostile_board(*, title_rounds: int | None = None) -> HostileBoard:
     def review(version, reviewer, decision, i, **extra):
         assignment = version.assignments.get(reviewer=reviewer)
         return workflow.review_record(
-            assignment=assignment, actor=reviewer, decision=decision,
+            assignment=assignment,
+            actor=reviewer,
+            decision=decision,
             comment_to_author=pick("review comment to author", comments, i),
             confidential_comment=pick("review confidential comment", comments, i + 1),
-            citations_checked=True, doses_checked=True, **extra,
-        )  # fmt: skip
+            citations_checked=True,
+            doses_checked=True,
+            **extra,
+        )
 
     def to_review(version, people):
         version = workflow.version_submit(version=version, actor=author)
@@ -421,20 +460,33 @@ def hostile_board(*, title_rounds: int | None = None) -> HostileBoard:
     coverage["body"] = {v.number for v in VECTORS}
     for i in range(n_rounds):
         v1 = workflow.article_create(
-            author=author, slug=f"hostile-{i}", topic=pick("topic", topics, i),
-            title=pick("title", titles, i), lead=pick("lead", leads, i), body=body,
-            summary=pick("summary", summaries, i), change_note=pick("change note", notes, i),
+            author=author,
+            slug=f"hostile-{i}",
+            topic=pick("topic", topics, i),
+            title=pick("title", titles, i),
+            lead=pick("lead", leads, i),
+            body=body,
+            summary=pick("summary", summaries, i),
+            change_note=pick("change note", notes, i),
             references=references(i),
-        )  # fmt: skip
+        )
         article = v1.article
         v1 = to_review(v1, reviewers)
         workflow.assignment_decline(
-            assignment=v1.assignments.get(reviewer=r3), actor=r3, reason=DeclineReason.CONFLICT,
+            assignment=v1.assignments.get(reviewer=r3),
+            actor=r3,
+            reason=DeclineReason.CONFLICT,
             note=pick("decline note", short_comments, i),
-        )  # fmt: skip
+        )
         workflow.version_start_review(version=v1, actor=editor)
-        review(v1, r1, Decision.REQUEST_CHANGES, i, no_conflict_declared=False,
-               conflict_statement=pick("conflict statement", short_comments, i))  # fmt: skip
+        review(
+            v1,
+            r1,
+            Decision.REQUEST_CHANGES,
+            i,
+            no_conflict_declared=False,
+            conflict_statement=pick("conflict statement", short_comments, i),
+        )
         review(v1, r2, Decision.APPROVE, i + 2, no_conflict_declared=True)
         workflow.version_request_changes(
             version=v1, actor=editor, message=pick("request-changes message", comments, i)
@@ -462,16 +514,25 @@ def hostile_board(*, title_rounds: int | None = None) -> HostileBoard:
 
     def publish_plain(slug: str, title: str, topic: str):
         version = workflow.article_create(
-            author=author, slug=slug, topic=topic, title=title, lead="A plain answer [1].",
-            body="A plain body [1].", references=[BENIGN_REFERENCE],
-        )  # fmt: skip
+            author=author,
+            slug=slug,
+            topic=topic,
+            title=title,
+            lead="A plain answer [1].",
+            body="A plain body [1].",
+            references=[BENIGN_REFERENCE],
+        )
         version = to_review(version, [r1, r2])
         workflow.version_start_review(version=version, actor=editor)
         for person in (r1, r2):
             workflow.review_record(
-                assignment=version.assignments.get(reviewer=person), actor=person, decision=Decision.APPROVE,
-                no_conflict_declared=True, citations_checked=True, doses_checked=True,
-            )  # fmt: skip
+                assignment=version.assignments.get(reviewer=person),
+                actor=person,
+                decision=Decision.APPROVE,
+                no_conflict_declared=True,
+                citations_checked=True,
+                doses_checked=True,
+            )
         version = workflow.version_approve(version=version, actor=editor)
         return workflow.version_publish(version=version, actor=editor)
 
@@ -523,7 +584,7 @@ def pages(board: HostileBoard, *, rounds: int | None = None, title_articles: int
             editor,
             admin("articles_articleversion_change", board.retracted.live_version_id),
             "retracted version",
-        ),  # fmt: skip
+        ),
         Page("admin (reviewer)", r1, admin("articles_articleversion_changelist"), "versions list"),
     ]
     for i, one in enumerate(board.rounds[:rounds]):
@@ -540,7 +601,7 @@ def pages(board: HostileBoard, *, rounds: int | None = None, title_articles: int
                 board.author,
                 ws("preview", a, 5) + "?audience=patient",
                 f"round {i} preview v5 (patient)",
-            ),  # fmt: skip
+            ),
             Page("author workspace", board.author, ws("article", a), f"round {i} article page"),
             Page("author workspace", board.author, ws("version", a, 1), f"round {i} v1 feedback"),
             Page("author workspace", board.author, ws("version", a, 3), f"round {i} v3 rejected"),
@@ -552,25 +613,25 @@ def pages(board: HostileBoard, *, rounds: int | None = None, title_articles: int
                 editor,
                 admin("articles_articleversion_change", one.changes_requested.pk),
                 f"round {i} v1",
-            ),  # fmt: skip
+            ),
             Page(
                 "admin (editor)",
                 editor,
                 admin("articles_articleversion_change", one.published.pk),
                 f"round {i} v2",
-            ),  # fmt: skip
+            ),
             Page(
                 "admin (editor)",
                 editor,
                 admin("articles_articleversion_change", one.rejected.pk),
                 f"round {i} v3",
-            ),  # fmt: skip
+            ),
             Page(
                 "admin (editor)",
                 editor,
                 admin("articles_articleversion_change", one.withdrawn.pk),
                 f"round {i} v4",
-            ),  # fmt: skip
+            ),
             Page("admin (editor)", editor, admin("editorial_review_change", review.pk), f"round {i} review"),
             Page(
                 "admin (editor)", editor, admin("editorial_auditevent_change", event.pk), f"round {i} event"
@@ -580,19 +641,19 @@ def pages(board: HostileBoard, *, rounds: int | None = None, title_articles: int
                 r1,
                 admin("articles_articleversion_change", one.changes_requested.pk),
                 f"round {i} v1 (conflicted reviewer)",
-            ),  # fmt: skip
+            ),
             Page(
                 "admin (reviewer)",
                 r2,
                 admin("articles_articleversion_change", one.published.pk),
                 f"round {i} v2",
-            ),  # fmt: skip
+            ),
             Page(
                 "admin (reviewer)",
                 r3,
                 admin("articles_articleversion_change", one.changes_requested.pk),
                 f"round {i} v1 (declined)",
-            ),  # fmt: skip
+            ),
         ]
     for a in board.title_articles[:title_articles]:
         found += [

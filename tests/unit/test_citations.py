@@ -63,8 +63,13 @@ def test_integrity_report_finds_unresolved_and_uncited():
 def test_clean_report_does_not_block():
     report = check_integrity("a [1] b [2]", [1, 2])
     assert report.is_clean and not report.blocks_approval
-    assert report.to_dict() == {"cited": [1, 2], "references": [1, 2], "unresolved": [],
-                                "uncited": [], "malformed": []}  # fmt: skip
+    assert report.to_dict() == {
+        "cited": [1, 2],
+        "references": [1, 2],
+        "unresolved": [],
+        "uncited": [],
+        "malformed": [],
+    }
 
 
 def test_uncited_reference_alone_does_not_block_approval():

@@ -249,9 +249,13 @@ def call_service(verb: str, version: ArticleVersion, actor, world: World):
             workflow.assignment_decline(assignment=target, actor=actor, reason="time")
         case "review":
             workflow.review_record(
-                assignment=target, actor=actor, decision=Decision.APPROVE, no_conflict_declared=True,
-                citations_checked=True, doses_checked=True,
-            )  # fmt: skip
+                assignment=target,
+                actor=actor,
+                decision=Decision.APPROVE,
+                no_conflict_declared=True,
+                citations_checked=True,
+                doses_checked=True,
+            )
         case "withdraw_assignment":
             workflow.assignment_withdraw(assignment=target, actor=actor, reason="Too busy.")
         case "edit_draft":
@@ -299,12 +303,29 @@ def test_the_service_table_holds_every_outcome():
 # Over HTTP: the same verbs through the workspace's and the admin's endpoints ------------------
 
 LOGIN, ADMIN_LOGIN = "login", "admin login"
-WORKSPACE_VERBS = {"ws_submit": "submit", "ws_withdraw": "withdraw", "ws_edit": "edit_draft",
-                   "ws_next": "next_version"}  # fmt: skip
-ADMIN_ACTS = ("start_review", "approve", "request_changes", "reject", "publish", "withdraw", "retract",
-              "accept", "decline", "review")  # fmt: skip
-ADMIN_VERBS = {**{f"admin_{verb}": verb for verb in ADMIN_ACTS}, "admin_assign": "assign",
-               "admin_withdraw_assignment": "withdraw_assignment"}  # fmt: skip
+WORKSPACE_VERBS = {
+    "ws_submit": "submit",
+    "ws_withdraw": "withdraw",
+    "ws_edit": "edit_draft",
+    "ws_next": "next_version",
+}
+ADMIN_ACTS = (
+    "start_review",
+    "approve",
+    "request_changes",
+    "reject",
+    "publish",
+    "withdraw",
+    "retract",
+    "accept",
+    "decline",
+    "review",
+)
+ADMIN_VERBS = {
+    **{f"admin_{verb}": verb for verb in ADMIN_ACTS},
+    "admin_assign": "assign",
+    "admin_withdraw_assignment": "withdraw_assignment",
+}
 HTTP_VERBS = {**WORKSPACE_VERBS, **ADMIN_VERBS}
 # Each HTTP verb's URL name: the URL coverage test reads these.
 HTTP_URL_NAMES = {
@@ -352,8 +373,15 @@ def _content_post(version) -> dict:
     data = {name: getattr(version, name) for name in workflow.VERSION_CONTENT_FIELDS}
     data["title"] = "Is this a new question?"
     refs = list(version.references.all())
-    data.update({"refs-TOTAL_FORMS": str(len(refs)), "refs-INITIAL_FORMS": "0",
-                 "refs-MIN_NUM_FORMS": "0", "refs-MAX_NUM_FORMS": "80", "action": "save"})  # fmt: skip
+    data.update(
+        {
+            "refs-TOTAL_FORMS": str(len(refs)),
+            "refs-INITIAL_FORMS": "0",
+            "refs-MIN_NUM_FORMS": "0",
+            "refs-MAX_NUM_FORMS": "80",
+            "action": "save",
+        }
+    )
     for index, ref in enumerate(refs):
         for name in workflow.REFERENCE_FIELDS:
             value = getattr(ref, name)
@@ -372,7 +400,7 @@ ADMIN_POST = {
         "doses_checked": "on",
         "no_conflict_declared": "on",
         "comment_to_author": "Sound.",
-    },  # fmt: skip
+    },
     "approve": {"approve-message": "Quorum met."},
     "request_changes": {"request_changes-message": "Fix the dose."},
     "reject": {"reject-message": "Out of scope."},
@@ -394,13 +422,18 @@ def press(client, http_verb: str, version: ArticleVersion, world: World):
             return client.post(reverse("workspace:version_next", args=[slug]))
         case "admin_assign":
             today = timezone.localdate()
-            data = {"reviewers": [world.users["other_reviewer"].pk], "response_due": today + timedelta(days=3),
-                    "review_due": today + timedelta(days=14)}  # fmt: skip
+            data = {
+                "reviewers": [world.users["other_reviewer"].pk],
+                "response_due": today + timedelta(days=3),
+                "review_due": today + timedelta(days=14),
+            }
             return client.post(reverse("admin:articles_articleversion_assign", args=[version.pk]), data)
         case "admin_withdraw_assignment":
             target = version.assignments.filter(reviewer=world.users["reviewer"]).first()
-            url = reverse("admin:articles_articleversion_withdraw_assignment",
-                          args=[version.pk, target.pk if target else 999_999_999])  # fmt: skip
+            url = reverse(
+                "admin:articles_articleversion_withdraw_assignment",
+                args=[version.pk, target.pk if target else 999_999_999],
+            )
             return client.post(url, {"reason": "Too busy."})
     verb = ADMIN_VERBS[http_verb]
     return client.post(

@@ -194,7 +194,7 @@ POST_DATA = {
         "doses_checked": "on",
         "no_conflict_declared": "on",
         "comment_to_author": "Sound.",
-    },  # fmt: skip
+    },
     "approve": {"approve-message": "Quorum met."},
     "request_changes": {"request_changes-message": "Cite the label for the dose."},
     "reject": {"reject-message": "Out of scope."},
@@ -223,8 +223,11 @@ ACTIONS = {
 def _press(client, name, version, reviewers):
     if name == "assign":
         today = timezone.localdate()
-        data = {"reviewers": [reviewers[1].pk], "response_due": today + timedelta(days=3),
-                "review_due": today + timedelta(days=14)}  # fmt: skip
+        data = {
+            "reviewers": [reviewers[1].pk],
+            "response_due": today + timedelta(days=3),
+            "review_due": today + timedelta(days=14),
+        }
         return client.post(reverse("admin:articles_articleversion_assign", args=[version.pk]), data)
     if name == "withdraw_assignment":
         assignment = version.assignments.get(reviewer=reviewers[1])
@@ -377,8 +380,11 @@ def test_request_changes_without_a_comment_is_refused_and_nothing_changes(client
 def test_approving_without_the_checklist_is_refused_and_the_words_are_kept(client, author, editor, reviewers):
     version = flows.under_review(author, editor, reviewers[:2])
     client.force_login(reviewers[0])
-    data = {"decision": Decision.APPROVE, "no_conflict_declared": "on",
-            "confidential_comment": "My private note to the editors."}  # fmt: skip
+    data = {
+        "decision": Decision.APPROVE,
+        "no_conflict_declared": "on",
+        "confidential_comment": "My private note to the editors.",
+    }
     response = client.post(act_url(version, "review"), data)
     assert response.status_code == 400
     assert "check the citations against their sources and the doses" in " ".join(messages_of(response))
@@ -409,10 +415,14 @@ def test_a_declared_conflict_cannot_approve(client, author, editor, reviewers):
 def test_reviewers_see_confidential_comments_only_of_their_own(client, author, editor, reviewers):
     version = flows.under_review(author, editor, reviewers[:2])
     workflow.review_record(
-        assignment=version.assignments.get(reviewer=reviewers[1]), actor=reviewers[1],
-        decision=Decision.APPROVE, confidential_comment="SECRET-FOR-EDITORS", no_conflict_declared=True,
-        citations_checked=True, doses_checked=True,
-    )  # fmt: skip
+        assignment=version.assignments.get(reviewer=reviewers[1]),
+        actor=reviewers[1],
+        decision=Decision.APPROVE,
+        confidential_comment="SECRET-FOR-EDITORS",
+        no_conflict_declared=True,
+        citations_checked=True,
+        doses_checked=True,
+    )
     client.force_login(reviewers[0])
     html = client.get(version_page(version)).content.decode()
     assert "SECRET-FOR-EDITORS" not in html
@@ -445,9 +455,11 @@ def test_the_diff_shows_what_changed_escaped(client, author, editor, reviewers):
     second = workflow.version_create_next(article=first.article, author=author)
     refs = [*flows.REFERENCES, {"number": 3, "kind": "review", "title": "A <b>systematic</b> review"}]
     workflow.version_edit_draft(
-        version=second, actor=author, body=flows.CLEAN_BODY + " <script>alert(1)</script> Taper [3].",
+        version=second,
+        actor=author,
+        body=flows.CLEAN_BODY + " <script>alert(1)</script> Taper [3].",
         references=refs,
-    )  # fmt: skip
+    )
     second = workflow.version_submit(version=second, actor=author)
     client.force_login(editor)
     html = client.get(version_page(second)).content.decode()
@@ -510,8 +522,11 @@ def test_several_reviewers_are_assigned_at_once_with_the_chosen_dates(client, au
     version = flows.submitted(author)
     client.force_login(editor)
     due = timezone.localdate() + timedelta(days=20)
-    data = {"reviewers": [r.pk for r in reviewers], "response_due": timezone.localdate() + timedelta(days=2),
-            "review_due": due}  # fmt: skip
+    data = {
+        "reviewers": [r.pk for r in reviewers],
+        "response_due": timezone.localdate() + timedelta(days=2),
+        "review_due": due,
+    }
     response = client.post(reverse("admin:articles_articleversion_assign", args=[version.pk]), data)
     assert response.status_code == 302
     assignments = list(version.assignments.all())
@@ -527,8 +542,11 @@ def test_assigning_several_is_all_or_nothing(client, author, editor, reviewers):
     client.get(url)
     workflow.assignment_create(version=version, reviewer=reviewers[1], actor=editor)
     today = timezone.localdate()
-    data = {"reviewers": [reviewers[0].pk, reviewers[2].pk], "response_due": today + timedelta(days=3),
-            "review_due": today + timedelta(days=14)}  # fmt: skip
+    data = {
+        "reviewers": [reviewers[0].pk, reviewers[2].pk],
+        "response_due": today + timedelta(days=3),
+        "review_due": today + timedelta(days=14),
+    }
     # when the editor assigns reviewers 1 and 2, and 2's slot fails (the author, say)
     data["reviewers"].append(reviewers[1].pk)
     response = client.post(url, data)
@@ -563,8 +581,11 @@ def test_assign_rolls_back_every_assignment_when_one_is_refused(
 
     monkeypatch.setattr(workflow, "assignment_create", second_one_fails)
     today = timezone.localdate()
-    data = {"reviewers": [reviewers[0].pk, reviewers[1].pk], "response_due": today + timedelta(days=3),
-            "review_due": today + timedelta(days=14)}  # fmt: skip
+    data = {
+        "reviewers": [reviewers[0].pk, reviewers[1].pk],
+        "response_due": today + timedelta(days=3),
+        "review_due": today + timedelta(days=14),
+    }
     response = client.post(reverse("admin:articles_articleversion_assign", args=[version.pk]), data)
     assert response.status_code == 409
     assert "Nobody was assigned" in " ".join(messages_of(response))
@@ -590,8 +611,9 @@ def test_bulk_accept_is_all_or_nothing(client, author, editor, reviewers):
     ids = [first.assignments.get().pk, second.assignments.get().pk]
     response = client.post(
         reverse("admin:editorial_reviewassignment_changelist"),
-        {"action": "accept_selected", "_selected_action": ids}, follow=True,
-    )  # fmt: skip
+        {"action": "accept_selected", "_selected_action": ids},
+        follow=True,
+    )
     assert "Nothing was changed" in " ".join(messages_of(response))
     assert first.assignments.get().state == AssignmentState.INVITED
 
@@ -601,8 +623,9 @@ def test_editors_cannot_accept_for_a_reviewer_in_bulk(client, author, editor, re
     client.force_login(editor)
     response = client.post(
         reverse("admin:editorial_reviewassignment_changelist"),
-        {"action": "accept_selected", "_selected_action": [version.assignments.get().pk]}, follow=True,
-    )  # fmt: skip
+        {"action": "accept_selected", "_selected_action": [version.assignments.get().pk]},
+        follow=True,
+    )
     assert version.assignments.get().state == AssignmentState.INVITED
     assert "No action selected" in response.content.decode() or messages_of(response)
 
@@ -811,8 +834,9 @@ CHANGELISTS = [  # each budget is what the page takes today: one more query per 
 
 @pytest.mark.parametrize("rows", [1, 6])
 @pytest.mark.parametrize("role, name, budget", CHANGELISTS)
-def test_changelist_query_budget_is_flat(client, django_assert_max_num_queries, author, editor, reviewers,
-                                         rows, role, name, budget):  # fmt: skip
+def test_changelist_query_budget_is_flat(
+    client, django_assert_max_num_queries, author, editor, reviewers, rows, role, name, budget
+):
     _many(author, editor, reviewers, rows)
     client.force_login(editor if role == "editor" else reviewers[0])
     route, _, query = name.partition("?")
@@ -822,8 +846,9 @@ def test_changelist_query_budget_is_flat(client, django_assert_max_num_queries, 
 
 
 @pytest.mark.parametrize("reviewer_count", [1, 3])
-def test_version_page_query_budget_is_flat(client, django_assert_max_num_queries, author, editor, reviewers,
-                                           reviewer_count):  # fmt: skip
+def test_version_page_query_budget_is_flat(
+    client, django_assert_max_num_queries, author, editor, reviewers, reviewer_count
+):
     first = flows.published(author, editor, reviewers[:2])
     second = workflow.version_create_next(article=first.article, author=author)
     second = workflow.version_submit(version=second, actor=author)

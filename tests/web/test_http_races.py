@@ -46,8 +46,9 @@ ERROR_MESSAGE = re.compile(
 def shared_cache(settings):
     # The server threads and the test share one process: a local-memory cache is enough, and
     # keeps the login throttle's counters away from other runs on the same Redis.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": "http-races"}}  # fmt: skip
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "http-races"}
+    }
 
 
 class _WideBacklogServer(ThreadedWSGIServer):
@@ -141,8 +142,9 @@ class Attempt:
 
 def admin_act(user, version, verb: str, data: dict | None = None) -> Attempt:
     page = f"/admin/articles/articleversion/{version.pk}/change/"
-    return Attempt(user, "/admin/login/", page, f"/admin/articles/articleversion/{version.pk}/act/{verb}/",
-                   data or {})  # fmt: skip
+    return Attempt(
+        user, "/admin/login/", page, f"/admin/articles/articleversion/{version.pk}/act/{verb}/", data or {}
+    )
 
 
 def workspace(user, version, verb: str, data: dict) -> Attempt:
@@ -193,8 +195,10 @@ def outcome(answer: Answer, version) -> str:
 
 def report(name: str, answers: list[Answer], version) -> Counter:
     figures = Counter(outcome(answer, version) for answer in answers)
-    print(f"\nHTTP race {name}: {len(answers)} attempts, {figures.get('won', 0)} won, "
-          + ", ".join(f"{count} {kind}" for kind, count in sorted(figures.items()) if kind != "won"))  # fmt: skip
+    print(
+        f"\nHTTP race {name}: {len(answers)} attempts, {figures.get('won', 0)} won, "
+        + ", ".join(f"{count} {kind}" for kind, count in sorted(figures.items()) if kind != "won")
+    )
     return figures
 
 
@@ -232,7 +236,7 @@ def test_64_conflicting_decisions_over_http_one_wins(on_postgres, race_server, b
         lambda i: admin_act(editors[i % 2], version, "approve", {"approve-message": "Quorum met."}),
         lambda i: admin_act(
             editors[i % 2], version, "request_changes", {"request_changes-message": "Cite the label."}
-        ),  # fmt: skip
+        ),
         lambda i: admin_act(editors[i % 2], version, "reject", {"reject-message": "Out of scope."}),
         lambda i: admin_act(editors[i % 2], version, "withdraw", {"withdraw-message": "Pulled."}),
         lambda i: workspace(author, version, "withdraw", {"reason": "Not ready."}),
@@ -243,8 +247,12 @@ def test_64_conflicting_decisions_over_http_one_wins(on_postgres, race_server, b
     # then exactly one wins; every other press is refused with a message, never a 500
     assert_one_winner_and_clear_refusals(answers, version)
     version = ArticleVersion.objects.get(pk=version.pk)
-    assert version.state in {VersionState.APPROVED, VersionState.CHANGES_REQUESTED, VersionState.REJECTED,
-                             VersionState.WITHDRAWN}  # fmt: skip
+    assert version.state in {
+        VersionState.APPROVED,
+        VersionState.CHANGES_REQUESTED,
+        VersionState.REJECTED,
+        VersionState.WITHDRAWN,
+    }
     # and the audit trail holds exactly the winner's event, and verifies
     events = list(AuditEvent.objects.filter(article=version.article).order_by("seq")[events_before:])
     assert [(e.state_before, e.state_after) for e in events] == [(VersionState.UNDER_REVIEW, version.state)]

@@ -55,8 +55,12 @@ def production_env(**overrides) -> dict:
 def run_check(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 # check --deploy -------------------------------------------------------------------------------
@@ -91,8 +95,12 @@ def test_production_values():
     )
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); " + script],
-        cwd=ROOT, env=production_env(), capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])
     assert values["DEBUG"] is False
@@ -193,9 +201,22 @@ def pages(site) -> dict[str, tuple[str | None, str, int]]:
     }
 
 
-PAGE_NAMES = ["reader home", "reader article", "reader 404", "reader policy", "reader feed", "workspace login",
-              "workspace dashboard", "workspace draft", "workspace preview", "workspace 403", "admin login",
-              "admin index", "admin version", "admin 403"]  # fmt: skip
+PAGE_NAMES = [
+    "reader home",
+    "reader article",
+    "reader 404",
+    "reader policy",
+    "reader feed",
+    "workspace login",
+    "workspace dashboard",
+    "workspace draft",
+    "workspace preview",
+    "workspace 403",
+    "admin login",
+    "admin index",
+    "admin version",
+    "admin 403",
+]
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)
@@ -306,8 +327,11 @@ def test_failures_at_the_workspace_count_at_the_admin(settings, editor):
     settings.LOGIN_THROTTLE = {"ATTEMPTS": 4, "ADDRESS_ATTEMPTS": 30, "WINDOW_SECONDS": 15 * 60}
     client = Client()
     for _ in range(4):
-        client.post(reverse("workspace:login"), {"username": editor.username, "password": "wrong"},
-                    REMOTE_ADDR="10.0.0.1")  # fmt: skip
+        client.post(
+            reverse("workspace:login"),
+            {"username": editor.username, "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+        )
     assert admin_login(client, editor.username, PASSWORD).status_code == 429
 
 
@@ -334,7 +358,14 @@ def test_the_admin_and_reader_run_under_the_policy_without_a_violation(browser_p
     submitted = flows.submitted(author, slug="under-review")
     page = browser_page
     violations = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text else None)  # fmt: skip
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text)
+            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
+            else None
+        ),
+    )
     page.goto(page.base_url + published.article.get_absolute_url())
     page.goto(page.base_url + "/admin/login/?next=/admin/")
     page.fill("#id_username", editor.username)

@@ -89,11 +89,16 @@ def publish(version, editor, reviewers):
 
 def article_with(author, *, slug="with-summary", summary="Plain words for patients.", references=None):
     return workflow.article_create(
-        author=author, slug=slug, topic="Neurology", title="Does it help?",
-        lead="The clinical answer, with a dose of 10 mg [1].", body="A claim [1]. Another [2].",
-        summary=summary, change_note="First version.",
+        author=author,
+        slug=slug,
+        topic="Neurology",
+        title="Does it help?",
+        lead="The clinical answer, with a dose of 10 mg [1].",
+        body="A claim [1]. Another [2].",
+        summary=summary,
+        change_note="First version.",
         references=references or flows.REFERENCES,
-    )  # fmt: skip
+    )
 
 
 # What the source page shows ---------------------------------------------------------------
@@ -178,11 +183,24 @@ def test_reference_shows_kind_title_authors_source_year_and_identifier_links(
     client, author, editor, reviewers
 ):
     references = [
-        {"number": 1, "kind": "review", "title": "A systematic review", "authors": "Smith J, Jones K",
-         "source": "A Journal", "year": 2021, "doi": "10.1000/xyz123", "pmid": "12345678"},
-        {"number": 2, "kind": "drug_label", "title": "A label", "source": "A maker",
-         "url": "https://example.org/label"},
-    ]  # fmt: skip
+        {
+            "number": 1,
+            "kind": "review",
+            "title": "A systematic review",
+            "authors": "Smith J, Jones K",
+            "source": "A Journal",
+            "year": 2021,
+            "doi": "10.1000/xyz123",
+            "pmid": "12345678",
+        },
+        {
+            "number": 2,
+            "kind": "drug_label",
+            "title": "A label",
+            "source": "A maker",
+            "url": "https://example.org/label",
+        },
+    ]
     version = publish(article_with(author, references=references), editor, reviewers[:2])
     html = page(client, version.article.get_absolute_url())
     item = html[html.index('id="ref-1"') : html.index('id="ref-2"')]
@@ -314,8 +332,10 @@ def test_json_ld_describes_a_reviewed_medical_web_page(client, demo):
 
 def test_json_ld_cannot_be_broken_out_of_by_author_text(client, author, editor, reviewers):
     hostile = 'Evil </script><script>alert("x")</script> & <!-- more'
-    references = [{"number": 1, "kind": "other", "title": hostile, "source": "S"},
-                  {"number": 2, "kind": "other", "title": "Fine", "source": "S"}]  # fmt: skip
+    references = [
+        {"number": 1, "kind": "other", "title": hostile, "source": "S"},
+        {"number": 2, "kind": "other", "title": "Fine", "source": "S"},
+    ]
     version = publish(article_with(author, slug="hostile", references=references), editor, reviewers[:2])
     html = page(client, version.article.get_absolute_url())
     script = html[html.index('<script type="application/ld+json">') :]
@@ -344,8 +364,14 @@ def test_open_graph_and_canonical_tags(client, demo):
 def test_reader_pages_send_a_strict_csp_and_carry_no_inline_style_or_script(client, demo, url):
     response = client.get(url)
     csp = response["Content-Security-Policy"]
-    for directive in ("default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'",
-                      "base-uri 'none'", "form-action 'self'"):  # fmt: skip
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ):
         assert directive in csp
     assert "unsafe-inline" not in csp
     html = response.content.decode()
@@ -425,10 +451,15 @@ def test_review_history_never_shows_a_confidential_comment(client, author, edito
     version = flows.under_review(author, editor, reviewers[:2])
     for reviewer in reviewers[:2]:
         workflow.review_record(
-            assignment=version.assignments.get(reviewer=reviewer), actor=reviewer,
-            decision=Decision.APPROVE, comment_to_author="Fine by me.", no_conflict_declared=True,
-            citations_checked=True, doses_checked=True, confidential_comment="SECRET-FOR-EDITORS",
-        )  # fmt: skip
+            assignment=version.assignments.get(reviewer=reviewer),
+            actor=reviewer,
+            decision=Decision.APPROVE,
+            comment_to_author="Fine by me.",
+            no_conflict_declared=True,
+            citations_checked=True,
+            doses_checked=True,
+            confidential_comment="SECRET-FOR-EDITORS",
+        )
     version = workflow.version_approve(version=version, actor=editor)
     workflow.version_publish(version=version, actor=editor)
     html = page(client, version.article.get_absolute_url())

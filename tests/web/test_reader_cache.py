@@ -17,10 +17,18 @@ def big_article(author, editor, reviewers, *, references: int, history_events: i
     """A published article with ``references`` cited references and at least
     ``history_events`` public events in its record, all made by the real services."""
     refs = [
-        {"number": n, "kind": "research", "title": f"Study {n}", "authors": "A B", "source": "Journal",
-         "year": 2000 + n % 25, "doi": f"10.1000/{n}", "pmid": str(1000 + n)}
+        {
+            "number": n,
+            "kind": "research",
+            "title": f"Study {n}",
+            "authors": "A B",
+            "source": "Journal",
+            "year": 2000 + n % 25,
+            "doi": f"10.1000/{n}",
+            "pmid": str(1000 + n),
+        }
         for n in range(1, references + 1)
-    ]  # fmt: skip
+    ]
     body = "\n\n".join(f"Statement {n} [{n}]." for n in range(1, references + 1))
     version = flows.published(author, editor, reviewers[:2], slug="big", body=body, references=refs)
     article = version.article
@@ -192,8 +200,9 @@ def test_a_page_rendered_from_a_snapshot_the_record_has_moved_past_is_never_serv
     assert found.token is not None and found.page is None
     # when the change commits and only then the stale render is stored
     pagecache.invalidate_article(article.pk)
-    stale = pagecache.CachedPage(content=b"stale", etag='"x"', last_modified=None, article_id=article.pk,
-                                 token=found.token)  # fmt: skip
+    stale = pagecache.CachedPage(
+        content=b"stale", etag='"x"', last_modified=None, article_id=article.pk, token=found.token
+    )
     pagecache.store(found.key, stale)
     # then nobody is served it
     assert pagecache.lookup(slug=article.slug, audience="").page is None

@@ -31,9 +31,14 @@ def published_at(moment, author, editor, reviewers, **kwargs):
 
 def article(author, editor, reviewers, *, slug, title, topic, body, moment):
     version = workflow.article_create(
-        author=author, slug=slug, topic=topic, title=title, lead="An answer [1].", body=body,
+        author=author,
+        slug=slug,
+        topic=topic,
+        title=title,
+        lead="An answer [1].",
+        body=body,
         references=[{"number": 1, "kind": "guideline", "title": "G", "source": "S"}],
-    )  # fmt: skip
+    )
     with time_machine.travel(moment, tick=False):
         version = workflow.version_submit(version=version, actor=author)
         for reviewer in reviewers[:2]:
@@ -48,16 +53,37 @@ def article(author, editor, reviewers, *, slug, title, topic, body, moment):
 @pytest.fixture
 def three(author, editor, reviewers):
     return [
-        article(author, editor, reviewers, slug="older", title="Is walking good for the knees?",
-                topic="Orthopaedics", body="Walking strengthens muscles around the knee [1].",
-                moment=datetime(2025, 1, 10, tzinfo=UTC)),
-        article(author, editor, reviewers, slug="newest", title="Does caffeine cause cramps?",
-                topic="Neurology", body="Muscle cramps are common at night [1].",
-                moment=datetime(2025, 6, 1, tzinfo=UTC)),
-        article(author, editor, reviewers, slug="middle", title="When are headaches dangerous?",
-                topic="Neurology", body="A sudden severe headache needs urgent care [1].",
-                moment=datetime(2025, 3, 5, tzinfo=UTC)),
-    ]  # fmt: skip
+        article(
+            author,
+            editor,
+            reviewers,
+            slug="older",
+            title="Is walking good for the knees?",
+            topic="Orthopaedics",
+            body="Walking strengthens muscles around the knee [1].",
+            moment=datetime(2025, 1, 10, tzinfo=UTC),
+        ),
+        article(
+            author,
+            editor,
+            reviewers,
+            slug="newest",
+            title="Does caffeine cause cramps?",
+            topic="Neurology",
+            body="Muscle cramps are common at night [1].",
+            moment=datetime(2025, 6, 1, tzinfo=UTC),
+        ),
+        article(
+            author,
+            editor,
+            reviewers,
+            slug="middle",
+            title="When are headaches dangerous?",
+            topic="Neurology",
+            body="A sudden severe headache needs urgent care [1].",
+            moment=datetime(2025, 3, 5, tzinfo=UTC),
+        ),
+    ]
 
 
 # The home page ----------------------------------------------------------------------------
@@ -111,13 +137,20 @@ def test_search_with_no_match_says_so_and_is_not_indexed(client, three):
 
 
 def test_search_never_finds_unpublished_text(client, three, author):
-    workflow.article_create(author=author, slug="secret-draft", title="Hidden?", lead="Zebrafish [1].",
-                            body="Zebrafish.", references=[])  # fmt: skip
+    workflow.article_create(
+        author=author,
+        slug="secret-draft",
+        title="Hidden?",
+        lead="Zebrafish [1].",
+        body="Zebrafish.",
+        references=[],
+    )
     assert "/articles/secret-draft/" not in client.get("/", {"q": "zebrafish"}).content.decode()
 
 
-@pytest.mark.parametrize("params", [{"q": "x" * 5000}, {"q": "'\"<>;--"}, {"page": "999"}, {"page": "x"},
-                                    {"topic": "<script>"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "params", [{"q": "x" * 5000}, {"q": "'\"<>;--"}, {"page": "999"}, {"page": "x"}, {"topic": "<script>"}]
+)
 def test_odd_home_page_parameters_are_answered_not_500(client, three, params):
     response = client.get("/", params)
     assert response.status_code == 200
@@ -136,8 +169,13 @@ def test_home_page_query_budget_is_flat(client, django_assert_max_num_queries, a
 
 # The editorial policy ------------------------------------------------------------------------
 def test_policy_page_quotes_the_live_settings(client, settings):
-    settings.EDITORIAL = {**settings.EDITORIAL, "QUORUM": 3, "RE_REVIEW_MONTHS": 18, "REVIEW_DAYS": 10,
-                          "RESPONSE_DAYS": 4}  # fmt: skip
+    settings.EDITORIAL = {
+        **settings.EDITORIAL,
+        "QUORUM": 3,
+        "RE_REVIEW_MONTHS": 18,
+        "REVIEW_DAYS": 10,
+        "RESPONSE_DAYS": 4,
+    }
     html = client.get("/editorial-policy/").content.decode()
     assert '<span class="policy-number" id="policy-quorum">3</span> board approvals' in html
     assert '<span class="policy-number" id="policy-re-review-months">18</span> months' in html

@@ -45,9 +45,16 @@ def test_every_served_url_has_a_row_in_the_permission_table():
 
 def test_the_walk_sees_the_admin_and_the_board_views():
     served = served_urls(get_resolver())
-    for key in ("admin:index", "admin:articles_articleversion_act", "admin:editorial_auditevent_export",
-                "admin:auth_user_password_change", "workspace:submit", "reader:detail",
-                "admin/(?P<url>.*)$", "admin/articles/articleversion/<path:object_id>/"):  # fmt: skip
+    for key in (
+        "admin:index",
+        "admin:articles_articleversion_act",
+        "admin:editorial_auditevent_export",
+        "admin:auth_user_password_change",
+        "workspace:submit",
+        "reader:detail",
+        "admin/(?P<url>.*)$",
+        "admin/articles/articleversion/<path:object_id>/",
+    ):
         assert key in served, key
     assert len(served) > 80
 
@@ -58,8 +65,10 @@ def test_a_new_view_without_a_row_is_caught(settings):
         raise AssertionError
 
     extra = types.ModuleType("tests._extra_urls")
-    extra.urlpatterns = [path("", include("config.urls")),
-                         path("tools/", include(([path("export/", export_everything, name="export")], "tools")))]  # fmt: skip
+    extra.urlpatterns = [
+        path("", include("config.urls")),
+        path("tools/", include(([path("export/", export_everything, name="export")], "tools"))),
+    ]
     sys.modules[extra.__name__] = extra
     try:
         served = served_urls(get_resolver(extra.__name__))

@@ -480,10 +480,13 @@ def test_withdrawing_a_decided_version_is_refused_with_a_message(author_client, 
 def changes_requested(author, editor, reviewers):
     version = flows.under_review(author, editor, reviewers[:2])
     workflow.review_record(
-        assignment=version.assignments.get(reviewer=reviewers[0]), actor=reviewers[0],
-        decision=Decision.REQUEST_CHANGES, comment_to_author="Fictional comment: cite a source for [2].",
-        confidential_comment="CONFIDENTIAL fictional remark for the editor only.", no_conflict_declared=True,
-    )  # fmt: skip
+        assignment=version.assignments.get(reviewer=reviewers[0]),
+        actor=reviewers[0],
+        decision=Decision.REQUEST_CHANGES,
+        comment_to_author="Fictional comment: cite a source for [2].",
+        confidential_comment="CONFIDENTIAL fictional remark for the editor only.",
+        no_conflict_declared=True,
+    )
     flows.review(version, reviewers[1], Decision.APPROVE, comment="Fictional approval comment.")
     workflow.version_request_changes(
         version=version, actor=editor, message="Fictional editor message: add the label."

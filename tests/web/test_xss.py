@@ -34,8 +34,23 @@ def test_the_renderer_lets_no_vector_through(vector):
 def test_the_vector_list_is_long_and_varied():
     names = " ".join(v.name for v in VECTORS).lower()
     assert len(VECTORS) >= 50
-    for kind in ("script", "onerror", "javascript", "data", "vbscript", "svg", "math", "md link",
-                 "md image", "reference link", "autolink", "entit", "json-ld", "template", "breakout"):  # fmt: skip
+    for kind in (
+        "script",
+        "onerror",
+        "javascript",
+        "data",
+        "vbscript",
+        "svg",
+        "math",
+        "md link",
+        "md image",
+        "reference link",
+        "autolink",
+        "entit",
+        "json-ld",
+        "template",
+        "breakout",
+    ):
         assert kind in names, kind
     assert len({v.payload for v in VECTORS}) == len(VECTORS)
 
@@ -100,12 +115,27 @@ def test_no_vector_survives_any_field_on_any_page(capsys):
     everything = {v.number for v in VECTORS}
     # Every field was written with every vector it accepts.
     assert set(board.coverage) >= {
-        "title", "topic", "lead", "body", "summary", "change note", "reference title",
-        "reference authors", "reference source", "reference doi", "reference url",
-        "review comment to author", "review confidential comment", "conflict statement",
-        "decline note", "request-changes message", "approval note", "reject reason",
-        "withdraw reason", "retract reason",
-    }  # fmt: skip
+        "title",
+        "topic",
+        "lead",
+        "body",
+        "summary",
+        "change note",
+        "reference title",
+        "reference authors",
+        "reference source",
+        "reference doi",
+        "reference url",
+        "review comment to author",
+        "review confidential comment",
+        "conflict statement",
+        "decline note",
+        "request-changes message",
+        "approval note",
+        "reject reason",
+        "withdraw reason",
+        "retract reason",
+    }
     for name, numbers in board.coverage.items():
         if not name.startswith(("reference doi", "reference url", "topic")):
             assert numbers == everything, (name, sorted(everything - numbers))
