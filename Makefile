@@ -41,9 +41,10 @@ test: install ## Run the whole suite against PostgreSQL and Redis
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: install ## ruff check and format check
+lint: install ## ruff check, format check, and the layers contract (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 BENCH := cd bench && ../$(BIN)/python
 

@@ -97,6 +97,11 @@ class VersionState(models.TextChoices):
     SUPERSEDED = "superseded", "Superseded"
 
 
+# A version is open while it may still move without an editor's decision: its author is not
+# to start another until it is finished or withdrawn.
+OPEN_VERSION_STATES = (VersionState.DRAFT, VersionState.SUBMITTED, VersionState.UNDER_REVIEW)
+
+
 # Permission checks on the transitions. The editorial services call ``has_transition_perm``
 # with the acting user; django-fsm never checks these by itself.
 def _is_own_author(version: ArticleVersion, user) -> bool:

@@ -37,12 +37,15 @@ class Verb:
     target: Target
     service: str  # the function in ``editorial.workflow``
     action: AuditAction
-    done: str  # what the person reads when it worked
+    done: str  # what the person reads when it worked ({number}: the version's number)
     refused_state: str = ""  # "<version is X>: <this>." when the state does not allow it
     refused_person: str = ""  # "You do not have permission to <this>."
     words: str = ""  # the service's keyword for the person's words ("message", "reason"), if any
     words_required: bool = False
     words_label: str = ""
+
+    def done_for(self, version) -> str:
+        return self.done.format(number=version.number)
 
     def call(self, **kwargs):
         """Run the service (``version=`` or ``assignment=``, ``actor=``, and the verb's words)."""
@@ -67,7 +70,7 @@ _VERBS = (
         Target.VERSION,
         "version_submit",
         AuditAction.VERSION_SUBMITTED,
-        done="Submitted. The board has been told; this version is now frozen.",
+        done="Version {number} submitted to the board. Its content is now frozen.",
         refused_state="it cannot be submitted",
         refused_person="submit this version (only its author can)",
     ),
@@ -87,7 +90,7 @@ _VERBS = (
         Target.VERSION,
         "version_approve",
         AuditAction.VERSION_APPROVED,
-        done="Version approved. Publish it to make it the version readers see.",
+        done="Version {number} approved. Publish it to make it the version readers see.",
         refused_state="it cannot be approved",
         refused_person="approve this version (editors only)",
         words="message",
@@ -112,7 +115,7 @@ _VERBS = (
         Target.VERSION,
         "version_reject",
         AuditAction.VERSION_REJECTED,
-        done="Version rejected.",
+        done="Version {number} rejected.",
         refused_state="it cannot be rejected",
         refused_person="reject this version (editors only)",
         words="reason",
@@ -135,7 +138,7 @@ _VERBS = (
         Target.VERSION,
         "version_withdraw",
         AuditAction.VERSION_WITHDRAWN,
-        done="Version withdrawn.",
+        done="Version {number} withdrawn.",
         refused_state="it cannot be withdrawn",
         refused_person="withdraw this version (its author or an editor)",
         words="reason",
@@ -147,7 +150,7 @@ _VERBS = (
         Target.VERSION,
         "version_retract",
         AuditAction.VERSION_RETRACTED,
-        done="Version retracted; readers see the retraction notice.",
+        done="Version {number} retracted; readers see the retraction notice.",
         refused_state="it cannot be retracted",
         refused_person="retract this version (editors only)",
         words="reason",

@@ -25,6 +25,7 @@ from articles.models import (
     DOI_RE,
     FIRST_YEAR,
     KINDS_NEEDING_SOURCE,
+    OPEN_VERSION_STATES,
     PMID_RE,
     Article,
     ArticleVersion,
@@ -45,7 +46,6 @@ from editorial.models import AssignmentState, AuditAction, Decision, DeclineReas
 from editorial.roles import member_name
 from editorial.verbs import VERBS
 
-OPEN_VERSION_STATES = (VersionState.DRAFT, VersionState.SUBMITTED, VersionState.UNDER_REVIEW)
 REFERENCE_FIELDS = ("number", "kind", "title", "authors", "source", "year", "doi", "pmid", "url")
 VERSION_CONTENT_FIELDS = ("title", "lead", "body", "summary", "change_note")
 

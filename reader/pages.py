@@ -10,7 +10,7 @@ from collections import Counter
 from django.conf import settings
 from django.http import HttpRequest
 
-from articles.models import ArticleVersion, Reference, VersionState
+from articles.models import Article, ArticleVersion, Reference, VersionState
 from reader.structured_data import plain_text
 
 SITE_NAME = "Medically reviewed answers"
@@ -56,16 +56,20 @@ def article_page_context(
     *,
     version: ArticleVersion,
     references: list[Reference],
+    article: Article | None = None,
     audience: str = "",
     pending: bool = False,
     approvals: list | tuple = (),
     history: list | tuple = (),
     update_under_review: bool = False,
     canonical_url: str = "",
+    preview_url: str = "",
 ) -> dict:
     """The context of ``reader/article_detail.html`` for ``version``. A version that is not
-    published or retracted (a pending one, or an author's preview) is never indexed."""
-    article = version.article
+    published or retracted (a pending one, or an author's preview) is never indexed. An
+    author's preview passes its own address as ``preview_url``: the audience form then asks
+    the preview again, never the public address of an article readers cannot open yet."""
+    article = article or version.article
     retracted = version.state == VersionState.RETRACTED
     published = version.state == VersionState.PUBLISHED
     audience = audience if audience in AUDIENCES else ""
@@ -95,4 +99,5 @@ def article_page_context(
         "noindex": not published,
         "site_name": SITE_NAME,
         "contact_email": contact_email(),
+        "preview_url": preview_url,
     }

@@ -104,6 +104,7 @@ def _render_article(request: HttpRequest, *, slug: str, audience: str, token: st
 
     url = request.build_absolute_uri(article.get_absolute_url())
     context = article_page_context(
+        article=article,
         version=version,
         references=references,
         audience=audience,

@@ -7,5 +7,10 @@ from articles.models import ArticleVersion
 from reader.pages import article_page_context
 
 
-def reader_preview_context(version: ArticleVersion, *, audience: str = "") -> dict:
-    return article_page_context(version=version, references=list(version.references.all()), audience=audience)
+def reader_preview_context(version: ArticleVersion, *, audience: str = "", preview_url: str = "") -> dict:
+    return article_page_context(
+        version=version,
+        references=list(version.references.all()),
+        audience=audience,
+        preview_url=preview_url,
+    )

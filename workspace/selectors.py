@@ -6,10 +6,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from articles.models import Article, ArticleVersion, Reference, VersionState
-
-OPEN_STATES = {VersionState.DRAFT, VersionState.SUBMITTED, VersionState.UNDER_REVIEW}
-WITHDRAWABLE = OPEN_STATES
+from articles.models import Article, ArticleVersion, Reference
 
 
 def author_articles(*, author) -> QuerySet[Article]:

@@ -13,10 +13,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from articles.models import VersionFrozen
+from articles.models import OPEN_VERSION_STATES, VersionFrozen
 from editorial import selectors as editorial_selectors
 from editorial import workflow
 from editorial.errors import WorkflowError
+from editorial.verbs import VERBS
 from workspace import selectors
 from workspace.forms import (
     ArticleStartForm,
@@ -139,7 +140,7 @@ def _article_context(request, article, **extra) -> dict:
         "article": article,
         "versions": versions,
         "latest": latest,
-        "can_start_next": latest is not None and latest.state not in selectors.OPEN_STATES,
+        "can_start_next": latest is not None and latest.state not in OPEN_VERSION_STATES,
         **extra,
     }
 
@@ -200,7 +201,7 @@ def _read_only_context(request, version, **extra) -> dict:
         "references": list(version.references.all()),
         "findings": version.integrity or version.check_integrity().to_dict(),
         "feedback": editorial_selectors.feedback_for_author(version=version, author=request.user),
-        "can_withdraw": version.state in selectors.WITHDRAWABLE,
+        "can_withdraw": VERBS["withdraw"].may(version, request.user),
         **extra,
     }
 
@@ -262,7 +263,9 @@ def version_detail(request, slug: str, number: int):
 def version_preview(request, slug: str, number: int):
     """The version as the reader page will show it."""
     version = selectors.author_version(author=request.user, slug=slug, number=number)
-    context = reader_preview_context(version, audience=request.GET.get("audience", ""))
+    context = reader_preview_context(
+        version, audience=request.GET.get("audience", ""), preview_url=request.path
+    )
     context["report"] = version.check_integrity()
     return render(request, "workspace/version_preview.html", context)
 
@@ -302,7 +305,7 @@ def _submit_or_confirm(request, version, *, confirmed: str | None, saved: bool =
             return render(request, "workspace/version_edit.html", context, status=exc.status)
         context = _read_only_context(request, version, error=exc.message)
         return render(request, "workspace/version_read.html", context, status=exc.status)
-    messages.success(request, f"Version {version.number} submitted to the board. Its content is now frozen.")
+    messages.success(request, VERBS["submit"].done_for(version))
     return redirect(_version_url(version))
 
 
@@ -332,7 +335,7 @@ def version_withdraw(request, slug: str, number: int):
             form.add_error(None, exc.message)
             status = exc.status
         else:
-            messages.success(request, f"Version {version.number} withdrawn.")
+            messages.success(request, VERBS["withdraw"].done_for(version))
             return redirect(_version_url(version))
     context = {"article": version.article, "version": version, "form": form}
     return render(request, "workspace/withdraw_confirm.html", context, status=status)

@@ -228,7 +228,7 @@ class ArticleVersionAdmin(ReadOnlyAdmin):
             messages.error(request, exc.message)
             version = self._version(request, object_id)  # as it is now: nothing was written
             return self.version_page(request, version, forms={verb: form} if form else {}, status=exc.status)
-        messages.success(request, entry.done)
+        messages.success(request, entry.done_for(version))
         return HttpResponseRedirect(version_url(version.pk))
 
     @staticmethod

@@ -363,9 +363,6 @@ def expected_http(http_verb: str, role: str, state: str):
     if outcome == NOTHING:
         # accept/decline/review: the editor is not assigned; withdraw_assignment: no such row
         return (404, NOTHING) if verb == "withdraw_assignment" else (403, DENIED)
-    if verb == "assign" and outcome == REFUSED:
-        # The assign page sends the editor back to the version page with the reason.
-        return 302, REFUSED
     return STATUS_OF[outcome], outcome
 
 
@@ -444,8 +441,6 @@ def press(client, http_verb: str, version: ArticleVersion, world: World):
 def says_why(client, response) -> bool:
     """The refusal carries words a person can act on: an admin message, a form error, the
     refused page's message, or the workspace's "not for you" page."""
-    if response.status_code == 302:  # the admin's assign page sends the editor back with a message
-        response = client.get(response["Location"])
     context = response.context
     if context is None:
         return False
@@ -545,7 +540,7 @@ def expected_read(page: str, role: str, state: str) -> int:
     if page == "admin_assign_page":
         if role != "editor":
             return 403
-        return 200 if state in INVITATION_OPEN else 302
+        return 200 if state in INVITATION_OPEN else 409  # the version page, with the reason
     return 200
 
 

@@ -33,7 +33,7 @@ from django.utils import timezone
 from tests.support import flows
 from tests.support.factories import make_user
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "test-pass-123"  # tests.support.factories.UserFactory
 YEAR = 365 * 24 * 60 * 60
 
