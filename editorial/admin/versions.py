@@ -147,6 +147,10 @@ class ArticleVersionAdmin(ReadOnlyAdmin):
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The version page's buttons post to the page itself (``verb`` names the button), so
+        # a refused form is shown, with what was typed, at an address that can be reloaded.
+        if request.method == "POST":
+            return self.act_view(request, object_id, request.POST.get("verb", ""))
         return self.version_page(request, self._version(request, object_id))
 
     def version_page(self, request, version: ArticleVersion, *, forms: dict | None = None, status: int = 200):
@@ -201,8 +205,8 @@ class ArticleVersionAdmin(ReadOnlyAdmin):
     # Acting on a version ----------------------------------------------------------------
 
     def act_view(self, request, object_id, verb):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+        if request.method != "POST":  # a bookmark or a reload of an old action address
+            return HttpResponseRedirect(version_url(self._version(request, object_id).pk))
         version = self._version(request, object_id)
         if verb not in PRESSED:
             raise Http404("No such action.")

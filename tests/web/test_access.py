@@ -603,7 +603,7 @@ PAGES = {
     "admin:articles_articleversion_add": (A, A, A, 403, 403, 403),
     "admin:articles_articleversion_delete": (A, A, A, 403, 403, 403),
     # A GET never acts (the verbs themselves are rows of the HTTP table).
-    "admin:articles_articleversion_act": (A, A, A, 405, 405, 405),
+    "admin:articles_articleversion_act": (A, A, A, 302, 404, 302),  # a GET goes back to the version page
     "admin:articles_articleversion_withdraw_assignment": (A, A, A, 405, 405, 405),
     "admin/articles/articleversion/<path:object_id>/": (A, A, A, R, R, R),
     "admin:articles_article_changelist": (A, A, A, 403, 403, 200),

@@ -1,0 +1,81 @@
+"""Bugs found walking the first hour of an author and a board member in a browser (issue 20):
+each test failed before its fix."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.support import flows
+
+pytestmark = pytest.mark.django_db
+
+
+def preview_url(version) -> str:
+    return reverse("workspace:preview", args=[version.article.slug, version.number])
+
+
+def version_page(version) -> str:
+    return reverse("admin:articles_articleversion_change", args=[version.pk])
+
+
+def test_the_preview_audience_form_asks_the_preview_again(client, author):
+    # given an author previewing a draft readers cannot open
+    version = flows.draft(author)
+    client.force_login(author)
+    html = client.get(preview_url(version)).content.decode()
+    # then the audience form goes back to the preview, never to the unpublished public address
+    form = re.search(r'<form class="audience" method="get" action="([^"]*)"', html)
+    assert form and form.group(1) == preview_url(version)
+    assert f'name="next" value="{version.article.get_absolute_url()}"' not in html
+    # and choosing "Clinician" there shows the preview for clinicians
+    response = client.get(form.group(1), {"audience": "clinician"})
+    assert response.status_code == 200
+    assert "Showing this article for: <strong>Clinician</strong>" in response.content.decode()
+
+
+def test_the_preview_tracker_does_not_mark_a_draft_submitted(client, author):
+    version = flows.draft(author)
+    client.force_login(author)
+    html = client.get(preview_url(version)).content.decode()
+    tracker = html[
+        html.index('<ol class="tracker">') : html.index("</ol>", html.index('<ol class="tracker">'))
+    ]
+    assert '<li class="step todo"><span class="step-name">Submitted</span>' in tracker
+    assert "Not yet submitted" in tracker
+
+
+def test_a_refused_review_stays_on_the_version_page_with_the_input_kept(client, author, editor, reviewers):
+    # given a version under review and its reviewer
+    version = flows.under_review(author, editor, reviewers[:1])
+    reviewer = reviewers[0]
+    client.force_login(reviewer)
+    page = client.get(version_page(version)).content.decode()
+    # the review form posts to the version page's own address
+    assert f'action="{version_page(version)}"' in page and 'name="verb" value="review"' in page
+    # when the reviewer approves without the checklist
+    response = client.post(
+        version_page(version),
+        {
+            "verb": "review",
+            "decision": "approve",
+            "no_conflict_declared": "on",
+            "comment_to_author": "My words, kept.",
+        },
+    )
+    # then the refusal is shown there, with what they typed, and nothing was recorded
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "check the citations against their sources and the doses" in html
+    assert "My words, kept." in html
+    assert version.reviews.count() == 0
+    # and the address they are on can be opened again
+    assert client.get(version_page(version)).status_code == 200
+
+
+def test_an_old_action_address_opened_again_goes_back_to_the_version_page(client, author, editor, reviewers):
+    version = flows.under_review(author, editor, reviewers[:1])
+    client.force_login(reviewers[0])
+    response = client.get(reverse("admin:articles_articleversion_act", args=[version.pk, "review"]))
+    assert response.status_code == 302 and response["Location"] == version_page(version)
+    assert version.reviews.count() == 0
