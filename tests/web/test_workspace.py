@@ -556,7 +556,9 @@ def test_my_articles_lists_each_version_with_its_tracker(author_client, author, 
     assert '<span class="ws-state ws-state-changes_requested">Changes requested</span>' in html
     assert re.search(r'<li class="step done"><span class="step-name">Submitted</span>', html)
     assert re.search(r'<li class="step done"><span class="step-name">Under Review</span>', html)
-    assert re.search(r'<span class="step-when">Changes requested <time', html)
+    # the decision step names the decision, never "Approved" (issue 20)
+    assert re.search(r'<li class="step done"><span class="step-name">Changes requested</span>\s*<time', html)
+    assert not re.search(r'<span class="step-name">Approved</span>\s*<span class="step-when">Changes', html)
 
 
 # Ownership ----------------------------------------------------------------------------------
