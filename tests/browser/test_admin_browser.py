@@ -116,10 +116,11 @@ def test_reviewer_and_editor_carry_version_two_to_the_readers(browser_page):
     decision.get_by_role("link", name="Is this a question?").click()
 
     # the editor approves, then publishes
-    page.locator("#verb-approve summary").click()
+    # with the quorum reached, deciding is the page's next step, shown open (issue 20)
+    assert page.locator("#verb-approve h3").inner_text() == "Next step: Decide"
     page.locator("#verb-approve textarea").fill("Two approvals, citations resolve.")
     page.get_by_role("button", name="Approve version 2").click()
-    assert "Version approved" in success_message(page)
+    assert "Version 2 approved" in success_message(page)
     assert page.locator("#version-state").inner_text().lower() == "approved"
     page.get_by_role("button", name="Publish").click()
     assert "readers now see this version" in success_message(page)

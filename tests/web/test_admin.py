@@ -307,7 +307,7 @@ BUTTONS = {
 
 
 def _buttons(html: str) -> set[str]:
-    found = set(re.findall(r'action="[^"]*/act/([a-z_]+)/"', html))
+    found = set(re.findall(r'<input type="hidden" name="verb" value="([a-z_]+)">', html))
     if "/assign/" in html:
         found.add("assign")
     return found
