@@ -349,13 +349,19 @@ def version_edit_draft(
 # The version workflow --------------------------------------------------------------------
 
 
+def check_submittable(*, version: ArticleVersion) -> None:
+    """Refuse, as ``version_submit`` would, a draft that lacks what the board needs (the
+    workspace asks before it shows its confirmation)."""
+    missing = [name for name in ("title", "lead", "body") if not getattr(version, name).strip()]
+    if missing and version.state == VersionState.DRAFT:
+        raise InvalidInput(f"Fill in {', '.join(missing)} before submitting.")
+
+
 @transaction.atomic
 def version_submit(*, version: ArticleVersion, actor) -> ArticleVersion:
     """Freeze a draft and send it to the board with its citation findings."""
     version = _lock_version(version)
-    missing = [name for name in ("title", "lead", "body") if not getattr(version, name).strip()]
-    if missing and version.state == VersionState.DRAFT:
-        raise InvalidInput(f"Fill in {', '.join(missing)} before submitting.")
+    check_submittable(version=version)
     version = _transition(version, "submit", actor=actor, message=version.change_note)
     # The findings travel with the version; they never block submission.
     audit_data = {"integrity": version.integrity}

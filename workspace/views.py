@@ -282,12 +282,15 @@ def _confirm_page(request, version, report, *, changed: bool = False):
 
 
 def _submit_or_confirm(request, version, *, confirmed: str | None, saved: bool = False):
-    """Submit, unless the citation check found something the author has not yet confirmed:
-    then ask, naming the findings. ``confirmed`` is the findings the author saw and accepted."""
-    report = version.check_integrity()
-    if report.blocks_approval and confirmed != findings_token(report):
-        return _confirm_page(request, version, report, changed=bool(confirmed))
+    """Submit once the author has confirmed, on a page that says what freezing means and names
+    any finding of the citation check. ``confirmed`` is the findings the author saw and
+    accepted: if they changed in between, the author is asked again."""
     try:
+        if version.is_editable:
+            workflow.check_submittable(version=version)
+            report = version.check_integrity()
+            if confirmed != findings_token(report):
+                return _confirm_page(request, version, report, changed=bool(confirmed))
         version = workflow.version_submit(version=version, actor=request.user)
     except WorkflowError as exc:
         version = selectors.author_version(

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from articles.models import Article, VersionState
 from editorial import workflow
@@ -47,9 +48,10 @@ def test_author_writes_submits_reads_the_board_and_resubmits(browser_page):
     page.click("text=Start an article >> nth=0")
     page.fill("#id_title", "Is a fictional remedy useful for imaginary cramps?")
     # slug.js fills the address on input; wait for it (bounded) rather than race the script
-    page.wait_for_function(
-        "document.querySelector('#id_slug').value === 'is-a-fictional-remedy-useful-for-imaginary-cramps'",
-        timeout=10_000,
+    # (expect polls from Playwright's own script: a wait_for_function string is an eval the
+    # page's Content-Security-Policy refuses)
+    expect(page.locator("#id_slug")).to_have_value(
+        "is-a-fictional-remedy-useful-for-imaginary-cramps", timeout=10_000
     )
     assert page.input_value("#id_slug") == "is-a-fictional-remedy-useful-for-imaginary-cramps"
     page.fill("#id_topic", "Fiction")
@@ -91,9 +93,12 @@ def test_author_writes_submits_reads_the_board_and_resubmits(browser_page):
     shot(page, "04-preview")
     page.click("text=Back to editing")
 
-    # The citation check is clean, so submitting needs no confirmation.
+    # The citation check is clean; submitting still asks once, saying what freezing means.
     assert "Every citation resolves" in page.locator(".ws-integrity").text_content()
     page.click("button:has-text('Save and submit to the board')")
+    assert "Once submitted, version 1 is frozen." in page.locator(".ws-freeze").text_content()
+    shot(page, "05a-confirm-submit")
+    page.click("button:has-text('Submit version 1')")
     page.wait_for_url("**/v1/")
     assert page.locator(".ws-state").first.text_content() == "Submitted"
     assert "Version 1 submitted to the board" in page.locator(".ws-messages").text_content()
@@ -137,6 +142,7 @@ def test_author_writes_submits_reads_the_board_and_resubmits(browser_page):
     page.fill("#id_change_note", "States the starting dose, as the board asked.")
     shot(page, "07-version-2")
     page.click("button:has-text('Save and submit to the board')")
+    page.click("button:has-text('Submit version 2')")
     page.wait_for_url("**/v2/")
     assert page.locator(".ws-state").first.text_content() == "Submitted"
     shot(page, "08-version-2-submitted")

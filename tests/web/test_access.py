@@ -31,6 +31,7 @@ from editorial.errors import NotPermitted, TransitionRefused
 from editorial.models import AuditEvent, BoardMember, Decision, Review, ReviewAssignment
 from tests.support import flows
 from tests.support.factories import make_user
+from workspace.forms import findings_token
 
 pytestmark = pytest.mark.django_db
 
@@ -410,7 +411,8 @@ def press(client, http_verb: str, version: ArticleVersion, world: World):
     slug, number = version.article.slug, version.number
     match http_verb:
         case "ws_submit":
-            return client.post(reverse("workspace:submit", args=[slug, number]), {"findings": ""})
+            token = findings_token(version.check_integrity())
+            return client.post(reverse("workspace:submit", args=[slug, number]), {"findings": token})
         case "ws_withdraw":
             return client.post(reverse("workspace:withdraw", args=[slug, number]), {"reason": "Not ready."})
         case "ws_edit":

@@ -30,6 +30,7 @@ from editorial.audit import verify_chain
 from editorial.models import AuditEvent
 from tests.support import flows
 from tests.support.factories import make_user
+from workspace.forms import findings_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -300,7 +301,8 @@ def test_64_submits_of_one_draft_over_http_one_wins(on_postgres, race_server, bo
     author = board["author"]
     version = flows.draft(author)
     events_before = AuditEvent.objects.filter(article=version.article).count()
-    attempts = [workspace(author, version, "submit", {"findings": ""}) for _ in range(ATTEMPTS)]
+    confirmed = {"findings": findings_token(version.check_integrity())}  # what the confirm page holds
+    attempts = [workspace(author, version, "submit", confirmed) for _ in range(ATTEMPTS)]
     # when all 64 press submit at once
     answers = race(race_server, attempts)
     report("submit x 64 tabs of the author", answers, version)

@@ -13,7 +13,7 @@ from editorial.errors import NotPermitted
 from editorial.models import AuditEvent, Decision
 from tests.support import flows
 from tests.support.factories import make_user
-from workspace.forms import ReferenceForm, propose_slug
+from workspace.forms import ReferenceForm, findings_token, propose_slug
 
 pytestmark = pytest.mark.django_db
 
@@ -380,15 +380,31 @@ def test_preview_shows_an_unresolved_citation_as_readers_would_never_see_it(auth
 # Submitting ---------------------------------------------------------------------------------
 
 
-def test_a_clean_draft_is_submitted_at_once(author_client, author):
+def test_a_clean_draft_is_submitted_once_the_author_confirms_what_freezing_means(author_client, author):
     version = flows.draft(author, references=[])
+    # when the author presses "Save and submit" on a clean draft
     response = post_edit(author_client, version, action="submit")
+    # then they are asked once, told that the version freezes, and nothing is submitted yet
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Once submitted, version 1 is frozen." in html
+    version.refresh_from_db()
+    assert version.state == VersionState.DRAFT
+    # when they confirm
+    token = re.search(r'name="findings" value="([^"]*)"', html).group(1)
+    response = author_client.post(edit_url(version) + "submit/", {"findings": token})
     assert response.status_code == 302
     version.refresh_from_db()
     assert version.state == VersionState.SUBMITTED
     page = author_client.get(edit_url(version)).content.decode()
     assert "Version 1 submitted to the board" in page
     assert '<span class="ws-state ws-state-submitted">Submitted</span>' in page
+
+
+def test_the_preview_offers_submitting(author_client, author):
+    version = flows.draft(author)
+    html = author_client.get(edit_url(version) + "preview/").content.decode()
+    assert f'href="{edit_url(version)}submit/"' in html
 
 
 def test_submitting_with_unresolved_citations_asks_to_confirm_naming_them(author_client, author):
@@ -594,6 +610,7 @@ def test_a_missing_article_is_a_404(author_client):
 def test_every_edit_is_recorded_through_the_services(author_client, author):
     version = flows.draft(author, references=[])
     post_edit(author_client, version, action="submit")
+    author_client.post(edit_url(version) + "submit/", {"findings": findings_token(version.check_integrity())})
     actions = list(AuditEvent.objects.filter(version=version).values_list("action", flat=True))
     assert actions == [
         "editorial.version.created",
