@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from articles.citations import IntegrityReport, check_integrity
 from articles.models import OPEN_VERSION_STATES, VersionFrozen
 from editorial import selectors as editorial_selectors
 from editorial import workflow
@@ -26,6 +27,7 @@ from workspace.forms import (
     VersionContentForm,
     WithdrawForm,
     findings_token,
+    max_references,
     reference_formset,
     reference_initial,
 )
@@ -180,6 +182,7 @@ def _edit_context(request, version, form, formset, **extra) -> dict:
         "form": form,
         "formset": formset,
         "report": version.check_integrity(),
+        "report_of": "saved",
         "based_on": based_on,
         "based_on_heading": f"What the board said about version {based_on.number}" if based_on else "",
         "based_on_feedback": (
@@ -189,6 +192,18 @@ def _edit_context(request, version, form, formset, **extra) -> dict:
         ),
         **extra,
     }
+
+
+def _unsaved_report(data) -> IntegrityReport:
+    """The citation check of what the author has on screen (a save that was refused): the
+    posted lead and body against the posted reference numbers that are whole numbers."""
+    numbers = set()
+    total = data.get("refs-TOTAL_FORMS", "0")
+    for index in range(min(int(total) if total.isdigit() else 0, max_references())):
+        number = data.get(f"refs-{index}-number", "").strip()
+        if number.isdigit() and not data.get(f"refs-{index}-DELETE"):
+            numbers.add(int(number))
+    return check_integrity(f"{data.get('lead', '')}\n\n{data.get('body', '')}", numbers)
 
 
 def _read_only_context(request, version, **extra) -> dict:
@@ -236,7 +251,15 @@ def version_detail(request, slug: str, number: int):
     form = VersionContentForm(request.POST)
     formset = ReferenceFormSet(request.POST, initial=reference_initial(version), prefix="refs")
     if not (form.is_valid() and formset.is_valid()):
-        context = _edit_context(request, version, form, formset, invalid=True)
+        context = _edit_context(
+            request,
+            version,
+            form,
+            formset,
+            invalid=True,
+            report=_unsaved_report(request.POST),
+            report_of="screen",
+        )
         return render(request, "workspace/version_edit.html", context, status=400)
     try:
         version = workflow.version_edit_draft(

@@ -79,3 +79,42 @@ def test_an_old_action_address_opened_again_goes_back_to_the_version_page(client
     response = client.get(reverse("admin:articles_articleversion_act", args=[version.pk, "review"]))
     assert response.status_code == 302 and response["Location"] == version_page(version)
     assert version.reviews.count() == 0
+
+
+def test_the_citation_check_of_an_empty_draft_is_not_green(client, author):
+    version = flows.draft(author, body="", references=[])
+    client.force_login(author)
+    html = client.get(reverse("workspace:version", args=[version.article.slug, 1])).content.decode()
+    assert "Nothing to check yet" in html
+    assert "ws-integrity-ok" not in html
+
+
+def test_after_a_refused_save_the_citation_check_reads_what_is_on_screen(client, author):
+    # given a saved draft whose citations all resolve
+    version = flows.draft(author)
+    client.force_login(author)
+    # when a save is refused (a bad DOI) while the unsaved body cites [1], [2] and [7]
+    data = {
+        "title": version.title,
+        "lead": version.lead,
+        "body": "Cites [1], [2] and [7].",
+        "summary": "",
+        "change_note": "",
+        "action": "save",
+        "refs-TOTAL_FORMS": "1",
+        "refs-INITIAL_FORMS": "0",
+        "refs-MIN_NUM_FORMS": "0",
+        "refs-MAX_NUM_FORMS": "1000",
+        "refs-0-number": "1",
+        "refs-0-kind": "other",
+        "refs-0-title": "A source",
+        "refs-0-doi": "not a doi",
+    }
+    response = client.post(reverse("workspace:version", args=[version.article.slug, 1]), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    # then the check says it reads the screen, and names what the screen cites without a reference
+    assert "of what is on screen (not saved)" in html
+    assert "Citations with no reference: <strong>2, 7</strong>" in html
+    version.refresh_from_db()
+    assert version.body != "Cites [1], [2] and [7]."
