@@ -9,6 +9,9 @@ from tests.integration.guard import (  # noqa: F401
 )
 from tests.support.factories import make_user
 
+# Fixtures shared by every test folder (the demo, ...): tests/support/fixtures.py.
+pytest_plugins = ["tests.support.fixtures"]
+
 
 def pytest_report_header(config):
     from django.conf import settings

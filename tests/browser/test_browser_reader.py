@@ -3,12 +3,10 @@
 Screenshots are kept under ``var/test-artifacts/`` for a person to look at.
 """
 
-import io
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,11 +21,6 @@ def artifacts() -> Path:
     folder = Path(settings.BASE_DIR) / "var" / "test-artifacts"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=io.StringIO())
 
 
 def console_errors(page) -> list[str]:

@@ -12,13 +12,6 @@ from editorial.models import AuditEvent, Review
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    out = io.StringIO()
-    call_command("load_demo", stdout=out)
-    return out.getvalue()
-
-
 def test_demo_carries_the_seed_article_through_the_whole_workflow(demo):
     article = Article.objects.get(slug="baclofen-muscle-cramping")
     v1, v2, v3 = article.versions.order_by("number")
@@ -27,7 +20,7 @@ def test_demo_carries_the_seed_article_through_the_whole_workflow(demo):
     assert v1.integrity["references"] == [1, 3, 6]
     assert v1.integrity["unresolved"] == [2, 4, 5]
     assert v1.state == VersionState.CHANGES_REQUESTED
-    assert "v1 submitted; citation check: unresolved [2, 4, 5]" in demo
+    assert "v1 submitted; citation check: unresolved [2, 4, 5]" in demo.output
     # version 2 resolves it, without inventing a source
     assert v2.integrity["unresolved"] == [] and v2.integrity["uncited"] == []
     kinds = list(v2.references.values_list("kind", flat=True))

@@ -15,7 +15,8 @@ import base64
 import json
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+
+from tests.support.html import Attributes, Elements
 
 MARKER = "xssmarker"
 
@@ -255,87 +256,60 @@ def name_vectors(text: str) -> list[str]:
     return [str(BY_NUMBER[n]) for n in sorted(numbers) if n in BY_NUMBER]
 
 
-class _Scanner(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.findings: list[Finding] = []
-        self._in_script: dict | None = None
-        self._script_text: list[str] = []
-        self.json_ld: list[str] = []
+def _own(tag: str, attributes: dict, shown: str) -> bool:
+    """The project's own icons and stylesheets (the admin's SVG theme icons, static images)."""
+    if name_vectors(shown):
+        return False
+    if tag == "svg":
+        return True
+    return tag in ("img", "link") and (attributes.get("src") or attributes.get("href") or "").startswith(
+        "/static/"
+    )
 
-    def _flag(self, what: str) -> None:
-        self.findings.append(Finding(what, name_vectors(what)))
 
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        shown = f"<{tag} " + " ".join(f'{k}="{v}"' for k, v in attrs) + ">"
-        if tag == "script":
-            src = attributes.get("src") or ""
-            kind = attributes.get("type") or ""
-            if not (src.startswith(SCRIPT_SRC_ALLOWED) or kind == "application/ld+json"):
-                self._flag(f"injected script element {shown}")
-            self._in_script = attributes
-            self._script_text = []
-        if tag in FORBIDDEN_TAGS and not self._own(tag, attributes, shown):
-            self._flag(f"injected element {shown}")
-        if tag == "meta" and (attributes.get("http-equiv") or "").lower() == "refresh":
-            self._flag(f"injected refresh {shown}")
-        rel = (attributes.get("rel") or "").lower()
-        if (
-            tag == "link"
-            and ("stylesheet" in rel or "import" in rel)
-            and not self._own(tag, attributes, shown)
-        ):
-            self._flag(f"injected stylesheet {shown}")
-        for name, value in attrs:
-            value = value or ""
-            if name.startswith("on"):
-                self._flag(f"event handler attribute {name} in {shown}")
-            if name in URL_ATTRIBUTES and BAD_SCHEME.match(_STRIPPED.sub("", value)):
-                self._flag(f"dangerous URL in {name} of {shown}")
-            if name == "style" and re.search(r"url\(|expression\(|javascript", value, re.IGNORECASE):
-                self._flag(f"style attribute with a URL in {shown}")
-            if (name in ("id", "class") and MARKER in value) or name == "data-xss":
-                self._flag(f"marker element {shown}")
-
-    @staticmethod
-    def _own(tag: str, attributes: dict, shown: str) -> bool:
-        """The project's own icons and stylesheets (the admin's SVG theme icons, static images)."""
-        if name_vectors(shown):
-            return False
-        if tag == "svg":
-            return True
-        return tag in ("img", "link") and (attributes.get("src") or attributes.get("href") or "").startswith(
-            "/static/"
-        )
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)
-        if tag == "script":
-            self.handle_endtag(tag)
-
-    def handle_data(self, data):
-        if self._in_script is not None:
-            self._script_text.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "script" and self._in_script is not None:
-            text = "".join(self._script_text)
-            if (self._in_script.get("type") or "") == "application/ld+json":
-                self.json_ld.append(text)
-            elif text.strip():
-                self._flag(f"inline script: {text[:120]!r}")
-            self._in_script = None
+def _tag_findings(tag: str, attrs: Attributes) -> list[str]:
+    """What one start tag carries that an injected vector could have put there."""
+    found = []
+    attributes = dict(attrs)
+    shown = f"<{tag} " + " ".join(f'{k}="{v}"' for k, v in attrs) + ">"
+    if tag == "script":
+        src = attributes.get("src") or ""
+        kind = attributes.get("type") or ""
+        if not (src.startswith(SCRIPT_SRC_ALLOWED) or kind == "application/ld+json"):
+            found.append(f"injected script element {shown}")
+    if tag in FORBIDDEN_TAGS and not _own(tag, attributes, shown):
+        found.append(f"injected element {shown}")
+    if tag == "meta" and (attributes.get("http-equiv") or "").lower() == "refresh":
+        found.append(f"injected refresh {shown}")
+    rel = (attributes.get("rel") or "").lower()
+    if tag == "link" and ("stylesheet" in rel or "import" in rel) and not _own(tag, attributes, shown):
+        found.append(f"injected stylesheet {shown}")
+    for name, value in attrs:
+        value = value or ""
+        if name.startswith("on"):
+            found.append(f"event handler attribute {name} in {shown}")
+        if name in URL_ATTRIBUTES and BAD_SCHEME.match(_STRIPPED.sub("", value)):
+            found.append(f"dangerous URL in {name} of {shown}")
+        if name == "style" and re.search(r"url\(|expression\(|javascript", value, re.IGNORECASE):
+            found.append(f"style attribute with a URL in {shown}")
+        if (name in ("id", "class") and MARKER in value) or name == "data-xss":
+            found.append(f"marker element {shown}")
+    return found
 
 
 def scan(html: str | bytes) -> list[Finding]:
     """Everything in a rendered page that an injected vector could have put there."""
     text = html.decode() if isinstance(html, bytes) else html
-    scanner = _Scanner()
-    scanner.feed(text)
-    scanner.close()
-    findings = list(scanner.findings)
-    for block in scanner.json_ld:
+    page = Elements(text)
+    flagged = [what for tag, attrs in page.start_tags for what in _tag_findings(tag, attrs)]
+    json_ld = []
+    for attributes, script in page.scripts:
+        if (attributes.get("type") or "") == "application/ld+json":
+            json_ld.append(script)
+        elif script.strip():
+            flagged.append(f"inline script: {script[:120]!r}")
+    findings = [Finding(what, name_vectors(what)) for what in flagged]
+    for block in json_ld:
         try:
             json.loads(block)
         except ValueError as exc:

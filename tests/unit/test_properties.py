@@ -1,12 +1,11 @@
 """Property-based tests: the citation parser and the renderer hold their invariants on any input."""
 
-from html.parser import HTMLParser
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from articles.citations import check_integrity, find_citations, parse_marker
 from articles.rendering import render_body, render_version
+from tests.support.html import Elements, active_content
 
 # Markdown-ish text: brackets, digits, dashes and Markdown punctuation are over-represented.
 _pieces = [
@@ -51,40 +50,17 @@ def test_lists_and_ranges_expand_to_their_numbers(items):
     assert list(citation.numbers) == expected and not citation.malformed
 
 
-class TagCollector(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags, self.bad = [], []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        for name, value in attrs:
-            if name.startswith("on") or name in ("style", "src"):
-                self.bad.append((tag, name))
-            if name == "href" and not (value or "").startswith(("http:", "https:", "mailto:", "#")):
-                self.bad.append((tag, name, value))
-
-
 @settings(max_examples=300, deadline=None)
 @given(body=markdownish, refs=numbers)
 def test_rendering_never_fails_and_never_lets_script_through(body, refs):
-    html = render_body(body, refs)
-    collector = TagCollector()
-    collector.feed(html)
-    assert "script" not in collector.tags and collector.bad == []
+    assert active_content(render_body(body, refs)) == []
 
 
 @settings(max_examples=200, deadline=None)
 @given(lead=markdownish, body=markdownish, refs=numbers)
 def test_citation_anchor_ids_are_unique_across_lead_and_body(lead, body, refs):
     lead_html, body_html = render_version(lead, body, refs)
-    ids = []
-
-    class Ids(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            ids.extend(value for name, value in attrs if name == "id")
-
-    Ids().feed(lead_html + body_html)
+    ids = Elements(lead_html + body_html).ids()
     assert len(ids) == len(set(ids))
     # every resolved citation links to a reference that exists
     for anchor in ids:

@@ -1,8 +1,7 @@
-from html.parser import HTMLParser
-
 import pytest
 
 from articles.rendering import render_body, render_version
+from tests.support.html import active_content
 
 VECTORS = [
     "<script>alert(1)</script>",
@@ -21,29 +20,6 @@ VECTORS = [
     '"><script>alert(1)</script>',
     "<details open ontoggle=alert(1)>",
 ]
-
-
-class ActiveContent(HTMLParser):
-    """Collects every element and attribute that could run script or load content."""
-
-    def __init__(self):
-        super().__init__()
-        self.found = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in {"script", "iframe", "svg", "img", "object", "embed", "style", "details", "form"}:
-            self.found.append(tag)
-        for name, value in attrs:
-            if name.startswith("on") or name in {"style", "src", "srcdoc"}:
-                self.found.append(f"{tag}[{name}]")
-            if name == "href" and not (value or "").startswith(("https:", "http:", "mailto:", "#")):
-                self.found.append(f"{tag}[href={value}]")
-
-
-def active_content(html: str) -> list[str]:
-    parser = ActiveContent()
-    parser.feed(html)
-    return parser.found
 
 
 @pytest.mark.parametrize("vector", VECTORS)

@@ -1,19 +1,18 @@
-"""The full permission table: every role x every verb x every version state, over the
-services and over HTTP, and every page the project serves x every role.
+"""The full permission table (tests/support/permissions.py): every role x every verb x every
+version state, over the services and over HTTP; and every page the project serves x every role.
 
 One world is built once for the module, through the real services: one article per version
 state, each with the same cast (the author, another author, the reviewer assigned to it,
 another board member who is not, the editor). Every test runs in a savepoint of that world
 and rolls back, so 2,000-odd rows cost seconds, not minutes.
 
-The expectations below are written from the design (README, DESIGN.md), not read back from
-the code: a row that disagrees with the code is either a hole or a wrong row, and fails.
+The expectations are written from the design (README, DESIGN.md), not read back from the
+code: a row that disagrees with the code is either a hole or a wrong row, and fails.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -23,20 +22,34 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
 
-from articles.models import Article, ArticleVersion, VersionState
+from articles.models import Article, ArticleVersion
 from editorial import workflow
-from editorial.errors import NotPermitted, TransitionRefused
-from editorial.models import AuditEvent, BoardMember, Decision, Review, ReviewAssignment
+from editorial.models import AuditEvent, BoardMember
 from tests.support import flows
+from tests.support.attempts import press_admin, press_workspace, snapshot, through_service
 from tests.support.factories import make_user
-from workspace.forms import findings_token
+from tests.support.permissions import (
+    ADMIN_LOGIN,
+    ADMIN_VERBS,
+    DENIED,
+    HTTP_TABLE,
+    HTTP_URL_NAMES,
+    HTTP_VERBS,
+    INVITATION_OPEN,
+    LOGIN,
+    OK,
+    REFUSED,
+    ROLES,
+    SERVICE_TABLE,
+    STATES,
+    WORKSPACE_VERBS,
+    expected,
+    expected_http,
+)
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "author", "other_author", "reviewer", "other_reviewer", "editor"]
-STATES = list(VersionState.values)
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -149,126 +162,7 @@ def empty_cache(world):
     cache.clear()
 
 
-def snapshot(version_pk: int):
-    version = ArticleVersion.objects.get(pk=version_pk)
-    return (
-        version.state,
-        AuditEvent.objects.filter(article_id=version.article_id).count(),
-        sorted(ReviewAssignment.objects.filter(version=version).values_list("reviewer_id", "state")),
-        Review.objects.filter(version=version).count(),
-        ArticleVersion.objects.filter(article_id=version.article_id).count(),
-        tuple(getattr(version, name) for name in workflow.VERSION_CONTENT_FIELDS),
-    )
-
-
-# The rules, from the design ----------------------------------------------------------------
-
-OK, DENIED, REFUSED, NOTHING = "ok", "not permitted", "refused (state)", "nothing to act on"
-
-# The version's own transitions: the states they leave from, and who may use them.
-TRANSITIONS = {
-    "submit": ({"draft"}, {"author"}),
-    "start_review": ({"submitted"}, {"editor"}),
-    "approve": ({"under_review"}, {"editor"}),
-    "request_changes": ({"under_review"}, {"editor"}),
-    "reject": ({"under_review"}, {"editor"}),
-    "publish": ({"approved"}, {"editor"}),
-    "withdraw": ({"draft", "submitted", "under_review"}, {"author", "editor"}),
-    "retract": ({"published"}, {"editor"}),
-}
-# Verbs on the reviewer's assignment to the version (a draft has none).
-ASSIGNMENT_VERBS = ("accept", "decline", "review", "withdraw_assignment")
-# The reviewer's invitation is open while the version is submitted or under review; once the
-# version is decided or withdrawn it was completed or closed.
-INVITATION_OPEN = {"submitted", "under_review"}
-OPEN_STATES = {"draft", "submitted", "under_review"}
-SERVICE_VERBS = [*TRANSITIONS, "assign", *ASSIGNMENT_VERBS, "edit_draft", "next_version"]
-
-
-def expected(verb: str, role: str, state: str) -> str:
-    """What the design says happens when ``role`` tries ``verb`` on a version in ``state``.
-    A transition from the wrong state is refused whoever asks; otherwise the role decides."""
-    if verb in TRANSITIONS:
-        sources, allowed = TRANSITIONS[verb]
-        if state not in sources:
-            return REFUSED
-        return OK if role in allowed else DENIED
-    if verb == "assign":  # editors only, and only while the board has the version
-        if role != "editor":
-            return DENIED
-        return OK if state in INVITATION_OPEN else REFUSED
-    if verb in ASSIGNMENT_VERBS:
-        if state == "draft":
-            return NOTHING
-        who = "editor" if verb == "withdraw_assignment" else "reviewer"
-        if role != who:
-            return DENIED
-        if verb == "review":  # reviews are recorded only while the version is under review
-            return OK if state == "under_review" else REFUSED
-        return OK if state in INVITATION_OPEN else REFUSED
-    if verb == "edit_draft":  # only its author, only a draft
-        if role != "author":
-            return DENIED
-        return OK if state == "draft" else REFUSED
-    if verb == "next_version":  # only the article's author, once its newest version is closed
-        if role != "author":
-            return DENIED
-        # The superseded version's article has a newer, published version.
-        return REFUSED if state in OPEN_STATES else OK
-    raise AssertionError(verb)
-
-
 # Over the services -------------------------------------------------------------------------
-
-
-def call_service(verb: str, version: ArticleVersion, actor, world: World):
-    target = version.assignments.filter(reviewer=world.users["reviewer"]).first()
-    if verb in ASSIGNMENT_VERBS and target is None:
-        return NOTHING
-    match verb:
-        case "submit":
-            workflow.version_submit(version=version, actor=actor)
-        case "start_review":
-            workflow.version_start_review(version=version, actor=actor)
-        case "approve":
-            workflow.version_approve(version=version, actor=actor, message="Quorum met.")
-        case "request_changes":
-            workflow.version_request_changes(version=version, actor=actor, message="Fix the dose.")
-        case "reject":
-            workflow.version_reject(version=version, actor=actor, reason="Out of scope.")
-        case "publish":
-            workflow.version_publish(version=version, actor=actor)
-        case "withdraw":
-            workflow.version_withdraw(version=version, actor=actor, reason="Not ready.")
-        case "retract":
-            workflow.version_retract(version=version, actor=actor, reason="A dose was wrong.")
-        case "assign":
-            workflow.assignment_create(version=version, reviewer=world.users["other_reviewer"], actor=actor)
-        case "accept":
-            workflow.assignment_accept(assignment=target, actor=actor)
-        case "decline":
-            workflow.assignment_decline(assignment=target, actor=actor, reason="time")
-        case "review":
-            workflow.review_record(
-                assignment=target,
-                actor=actor,
-                decision=Decision.APPROVE,
-                no_conflict_declared=True,
-                citations_checked=True,
-                doses_checked=True,
-            )
-        case "withdraw_assignment":
-            workflow.assignment_withdraw(assignment=target, actor=actor, reason="Too busy.")
-        case "edit_draft":
-            workflow.version_edit_draft(version=version, actor=actor, title="Is this a new question?")
-        case "next_version":
-            workflow.version_create_next(article=version.article, author=actor)
-        case _:
-            raise AssertionError(verb)
-    return OK
-
-
-SERVICE_TABLE = [(verb, role, state) for verb in SERVICE_VERBS for state in STATES for role in ROLES]
 
 
 @pytest.mark.parametrize(("verb", "role", "state"), SERVICE_TABLE)
@@ -278,12 +172,13 @@ def test_service_permission_table(world, verb, role, state):
     before = snapshot(version.pk)
     want = expected(verb, role, state)
     # when they try the verb through its service
-    try:
-        got = call_service(verb, version, world.user(role), world)
-    except NotPermitted:
-        got = DENIED
-    except TransitionRefused:
-        got = REFUSED
+    got = through_service(
+        verb,
+        version,
+        world.user(role),
+        reviewer=world.users["reviewer"],
+        newcomer=world.users["other_reviewer"],
+    )
     # then it is done, or refused for the reason the design gives, with nothing written
     assert got == want, f"{role} {verb} on a {state} version: {got}, the design says {want}"
     after = snapshot(version.pk)
@@ -295,148 +190,15 @@ def test_service_permission_table(world, verb, role, state):
         assert after == before, "a refusal writes nothing"
 
 
-def test_the_service_table_holds_every_outcome():
-    outcomes = {expected(verb, role, state) for verb, role, state in SERVICE_TABLE}
-    assert outcomes == {OK, DENIED, REFUSED, NOTHING}
-    assert len(SERVICE_TABLE) == len(SERVICE_VERBS) * len(ROLES) * len(STATES) == 900
-
-
 # Over HTTP: the same verbs through the workspace's and the admin's endpoints ------------------
-
-LOGIN, ADMIN_LOGIN = "login", "admin login"
-WORKSPACE_VERBS = {
-    "ws_submit": "submit",
-    "ws_withdraw": "withdraw",
-    "ws_edit": "edit_draft",
-    "ws_next": "next_version",
-}
-ADMIN_ACTS = (
-    "start_review",
-    "approve",
-    "request_changes",
-    "reject",
-    "publish",
-    "withdraw",
-    "retract",
-    "accept",
-    "decline",
-    "review",
-)
-ADMIN_VERBS = {
-    **{f"admin_{verb}": verb for verb in ADMIN_ACTS},
-    "admin_assign": "assign",
-    "admin_withdraw_assignment": "withdraw_assignment",
-}
-HTTP_VERBS = {**WORKSPACE_VERBS, **ADMIN_VERBS}
-# Each HTTP verb's URL name: the URL coverage test reads these.
-HTTP_URL_NAMES = {
-    "ws_submit": "workspace:submit",
-    "ws_withdraw": "workspace:withdraw",
-    "ws_edit": "workspace:version",
-    "ws_next": "workspace:version_next",
-    **{f"admin_{verb}": "admin:articles_articleversion_act" for verb in ADMIN_ACTS},
-    "admin_assign": "admin:articles_articleversion_assign",
-    "admin_withdraw_assignment": "admin:articles_articleversion_withdraw_assignment",
-}
-STATUS_OF = {OK: 302, DENIED: 403, REFUSED: 409}
-BOARD = {"reviewer", "other_reviewer", "editor"}
-
-
-def expected_http(http_verb: str, role: str, state: str):
-    """(status, outcome) the design gives for ``role`` pressing ``http_verb``."""
-    verb = HTTP_VERBS[http_verb]
-    if http_verb in WORKSPACE_VERBS:
-        # The workspace is for authors, and each author sees only their own articles.
-        if role == "anonymous":
-            return 302, LOGIN
-        if role in BOARD:
-            return 403, DENIED
-        if role == "other_author":
-            return 404, DENIED
-        outcome = expected(verb, role, state)
-        return STATUS_OF[outcome], outcome
-    # The admin is for the board; a reviewer sees only the versions assigned to them.
-    if role in ("anonymous", "author", "other_author"):
-        return 302, ADMIN_LOGIN
-    if role == "other_reviewer" or (role == "reviewer" and state == "draft"):
-        return 404, DENIED
-    outcome = expected(verb, role, state)
-    if outcome == NOTHING:
-        # accept/decline/review: the editor is not assigned; withdraw_assignment: no such row
-        return (404, NOTHING) if verb == "withdraw_assignment" else (403, DENIED)
-    return STATUS_OF[outcome], outcome
-
-
-def _content_post(version) -> dict:
-    data = {name: getattr(version, name) for name in workflow.VERSION_CONTENT_FIELDS}
-    data["title"] = "Is this a new question?"
-    refs = list(version.references.all())
-    data.update(
-        {
-            "refs-TOTAL_FORMS": str(len(refs)),
-            "refs-INITIAL_FORMS": "0",
-            "refs-MIN_NUM_FORMS": "0",
-            "refs-MAX_NUM_FORMS": "80",
-            "action": "save",
-        }
-    )
-    for index, ref in enumerate(refs):
-        for name in workflow.REFERENCE_FIELDS:
-            value = getattr(ref, name)
-            data[f"refs-{index}-{name}"] = "" if value is None else str(value)
-    return data
-
-
-ADMIN_POST = {
-    "start_review": {},
-    "publish": {},
-    "accept": {},
-    "decline": {"reason": "time", "note": "Away."},
-    "review": {
-        "decision": Decision.APPROVE,
-        "citations_checked": "on",
-        "doses_checked": "on",
-        "no_conflict_declared": "on",
-        "comment_to_author": "Sound.",
-    },
-    "approve": {"approve-message": "Quorum met."},
-    "request_changes": {"request_changes-message": "Fix the dose."},
-    "reject": {"reject-message": "Out of scope."},
-    "withdraw": {"withdraw-message": "Not ready."},
-    "retract": {"retract-message": "A dose was wrong."},
-}
 
 
 def press(client, http_verb: str, version: ArticleVersion, world: World):
-    slug, number = version.article.slug, version.number
-    match http_verb:
-        case "ws_submit":
-            token = findings_token(version.check_integrity())
-            return client.post(reverse("workspace:submit", args=[slug, number]), {"findings": token})
-        case "ws_withdraw":
-            return client.post(reverse("workspace:withdraw", args=[slug, number]), {"reason": "Not ready."})
-        case "ws_edit":
-            return client.post(reverse("workspace:version", args=[slug, number]), _content_post(version))
-        case "ws_next":
-            return client.post(reverse("workspace:version_next", args=[slug]))
-        case "admin_assign":
-            today = timezone.localdate()
-            data = {
-                "reviewers": [world.users["other_reviewer"].pk],
-                "response_due": today + timedelta(days=3),
-                "review_due": today + timedelta(days=14),
-            }
-            return client.post(reverse("admin:articles_articleversion_assign", args=[version.pk]), data)
-        case "admin_withdraw_assignment":
-            target = version.assignments.filter(reviewer=world.users["reviewer"]).first()
-            url = reverse(
-                "admin:articles_articleversion_withdraw_assignment",
-                args=[version.pk, target.pk if target else 999_999_999],
-            )
-            return client.post(url, {"reason": "Too busy."})
-    verb = ADMIN_VERBS[http_verb]
-    return client.post(
-        reverse("admin:articles_articleversion_act", args=[version.pk, verb]), ADMIN_POST[verb]
+    if http_verb in WORKSPACE_VERBS:
+        return press_workspace(client, http_verb, version)
+    assignment = version.assignments.filter(reviewer=world.users["reviewer"]).first()
+    return press_admin(
+        client, ADMIN_VERBS[http_verb], version, newcomer=world.users["other_reviewer"], assignment=assignment
     )
 
 
@@ -452,9 +214,6 @@ def says_why(client, response) -> bool:
     if form is not None and form.errors:
         return True
     return "workspace/not_author.html" in [template.name for template in response.templates]
-
-
-HTTP_TABLE = [(verb, role, state) for verb in HTTP_VERBS for state in STATES for role in ROLES]
 
 
 @pytest.mark.parametrize(("http_verb", "role", "state"), HTTP_TABLE)
@@ -484,12 +243,6 @@ def test_http_permission_table(client, world, http_verb, role, state):
         assert after == before, "a refusal writes nothing"
     if outcome in (DENIED, REFUSED) and status != 404:
         assert says_why(client, response), "a refusal says why"
-
-
-def test_the_http_table_holds_every_answer():
-    answers = {expected_http(*row) for row in HTTP_TABLE}
-    assert {status for status, _ in answers} == {302, 403, 404, 409}
-    assert len(HTTP_TABLE) == len(HTTP_VERBS) * len(ROLES) * len(STATES) == 960
 
 
 # Reading: readers get 404 for everything unpublished ----------------------------------------

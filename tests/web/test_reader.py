@@ -1,17 +1,15 @@
 """The reader's article page: every element the source page shows, and the trust it lacks."""
 
-import io
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
-from django.core.management import call_command
 
-from articles.models import Article, VersionState, add_months
+from articles.models import VersionState, add_months
 from editorial import workflow
 from editorial.models import Decision
 from tests.support import flows
+from tests.support.html import Elements
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
@@ -19,53 +17,10 @@ DEMO_URL = "/articles/baclofen-muscle-cramping/"
 CAUTION = "Educational purpose only - Exercise caution as content is pending human review"
 
 
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=io.StringIO())
-    return Article.objects.select_related("live_version").get(slug="baclofen-muscle-cramping")
-
-
 def page(client, url=DEMO_URL, **kwargs) -> str:
     response = client.get(url, **kwargs)
     assert response.status_code == 200, response.status_code
     return response.content.decode()
-
-
-class Elements(HTMLParser):
-    """Tags with their attributes, and the text inside any element with an id."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-        self.scripts: list[tuple[dict, str]] = []
-        self._script: dict | None = None
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        self.tags.append((tag, attributes))
-        if tag == "script":
-            self._script = attributes
-
-    def handle_data(self, data):
-        if self._script is not None:
-            self.scripts.append((self._script, data))
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._script = None
-
-    def ids(self) -> set[str]:
-        return {attrs["id"] for _, attrs in self.tags if attrs.get("id")}
-
-    def hrefs(self) -> list[str]:
-        return [attrs["href"] for tag, attrs in self.tags if tag == "a" and attrs.get("href")]
-
-    def meta(self, key: str) -> str | None:
-        for tag, attrs in self.tags:
-            if tag == "meta" and (attrs.get("property") == key or attrs.get("name") == key):
-                return attrs.get("content")
-        return None
 
 
 def json_ld(html: str) -> dict:
@@ -134,7 +89,7 @@ def test_baclofen_page_shows_every_item_of_the_source_page(client, demo):
 
 
 def test_baclofen_page_shows_reviewers_dates_next_review_and_history(client, demo):
-    version = demo.live_version
+    version = demo.article.live_version
     html = page(client)
     assert "Reviewed by" in html
     for name, credentials in (("Dr. Priya Raman", "MD"), ("Dr. Grace Okafor", "PharmD")):
@@ -306,7 +261,7 @@ def test_audience_choice_is_not_a_write_a_post_is_refused(client):
 
 # Structured data and sharing ------------------------------------------------------------------
 def test_json_ld_describes_a_reviewed_medical_web_page(client, demo):
-    version = demo.live_version
+    version = demo.article.live_version
     data = json_ld(page(client))
     assert data["@context"] == "https://schema.org" and data["@type"] == "MedicalWebPage"
     assert data["name"] == version.title
@@ -351,10 +306,10 @@ def test_open_graph_and_canonical_tags(client, demo):
     html = page(client)
     elements = Elements(html)
     assert elements.meta("og:type") == "article"
-    assert elements.meta("og:title") == demo.live_version.title
+    assert elements.meta("og:title") == demo.article.live_version.title
     assert elements.meta("og:url") == "http://testserver" + DEMO_URL
     assert elements.meta("og:description").startswith("Baclofen (10 mg/day")
-    assert elements.meta("article:modified_time") == demo.live_version.published_at.isoformat()
+    assert elements.meta("article:modified_time") == demo.article.live_version.published_at.isoformat()
     assert '<link rel="canonical" href="http://testserver/articles/baclofen-muscle-cramping/">' in html
     assert elements.meta("robots") is None
 

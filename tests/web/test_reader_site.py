@@ -1,13 +1,11 @@
 """Around the article page: the home page with search and topics, the editorial policy,
 sitemap.xml, the Atom feed and robots.txt."""
 
-import io
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.db import connection
 
 from editorial import workflow
@@ -17,11 +15,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=io.StringIO())
 
 
 def published_at(moment, author, editor, reviewers, **kwargs):
