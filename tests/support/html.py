@@ -7,6 +7,7 @@ each closed ``<script>``. ``active_content`` is what author Markdown must never 
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 Attributes = list[tuple[str, str | None]]
@@ -59,7 +60,17 @@ class Elements(HTMLParser):
 
 # Elements that could run script or load content, and the links that may stay.
 ACTIVE_TAGS = frozenset({"script", "iframe", "svg", "img", "object", "embed", "style", "details", "form"})
-SAFE_LINKS = ("https:", "http:", "mailto:", "#")
+SAFE_SCHEMES = frozenset({"https", "http", "mailto"})
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+
+
+def unsafe_link(value: str | None) -> bool:
+    """Whether a link could run script or leave for a scheme the site never links to. A link
+    with no scheme (``#ref-1``, ``page``, an empty ``href``) stays on this site and is safe;
+    control characters and spaces are dropped first, as browsers drop them."""
+    cleaned = "".join(ch for ch in (value or "") if ord(ch) > 32 and ord(ch) != 127).lower()
+    match = _SCHEME.match(cleaned)
+    return bool(match) and match.group(1) not in SAFE_SCHEMES
 
 
 def active_content(html: str) -> list[str]:
@@ -72,6 +83,6 @@ def active_content(html: str) -> list[str]:
         for name, value in attrs:
             if name.startswith("on") or name in {"style", "src", "srcdoc"}:
                 found.append(f"{tag}[{name}]")
-            if name == "href" and not (value or "").startswith(SAFE_LINKS):
+            if name == "href" and unsafe_link(value):
                 found.append(f"{tag}[href={value}]")
     return found

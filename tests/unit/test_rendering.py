@@ -1,7 +1,7 @@
 import pytest
 
 from articles.rendering import render_body, render_version
-from tests.support.html import active_content
+from tests.support.html import active_content, unsafe_link
 
 VECTORS = [
     "<script>alert(1)</script>",
@@ -50,3 +50,21 @@ def test_markdown_structure_survives_sanitizing():
     )
     assert "<h2>Heading</h2>" in html and "<strong>bold</strong>" in html and "<ol>" in html
     assert '<a href="https://example.org" rel="noopener noreferrer nofollow">site</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("href", "unsafe"),
+    [
+        ("javascript:alert(1)", True),
+        (" JaVa\tScRiPt:alert(1)", True),
+        ("data:text/html,x", True),
+        ("vbscript:x", True),
+        ("https://example.org/", False),
+        ("mailto:board@example.org", False),
+        ("#ref-1", False),
+        ("", False),
+        ("relative/page", False),
+    ],
+)
+def test_the_link_check_tells_a_script_link_from_a_plain_one(href, unsafe):
+    assert unsafe_link(href) is unsafe
