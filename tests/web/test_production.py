@@ -6,6 +6,7 @@
 - one Content-Security-Policy (django-csp) with ``object-src 'none'``, ``base-uri`` and
   ``frame-ancestors``, plus X-Content-Type-Options, Referrer-Policy and X-Frame-Options, on the
   reader, the workspace and the admin, refusals included;
+- the settings read a ``.env`` file at the project root, the environment winning over it;
 - the admin's login is throttled per username and address, with a cool-off, like the
   workspace's (the same counters);
 - the admin works under that policy in Chromium: no CSP violation.
@@ -18,6 +19,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -33,7 +35,7 @@ from django.utils import timezone
 from tests.support import flows
 from tests.support.factories import make_user
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the project root, where manage.py is
 PASSWORD = "test-pass-123"  # tests.support.factories.UserFactory
 YEAR = 365 * 24 * 60 * 60
 
@@ -112,6 +114,33 @@ def test_production_values():
     assert values["SECURE_CONTENT_TYPE_NOSNIFF"] is True
     assert values["SECURE_REFERRER_POLICY"] == "strict-origin-when-cross-origin"
     assert values["X_FRAME_OPTIONS"] == "DENY"
+
+
+# The .env file -------------------------------------------------------------------------------
+
+
+def test_the_settings_read_a_dotenv_file_at_the_project_root_and_the_environment_wins(tmp_path):
+    # given the settings module in a project of its own, with a .env beside it
+    (tmp_path / "config").mkdir()
+    shutil.copy(ROOT / "config" / "settings.py", tmp_path / "config" / "settings.py")
+    (tmp_path / ".env").write_text(
+        "EDITORIAL_QUORUM=4\nDEBUG=false\nSECRET_KEY='$a-generated-key-may-start-with-a-dollar'\n"
+    )
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(tmp_path), "VAR_DIR": str(tmp_path / "var")}
+    env["DEBUG"] = "true"  # set in the environment too
+    script = (
+        "import json, config.settings as s; "
+        "print(json.dumps([s.EDITORIAL['QUORUM'], s.DEBUG, s.SECRET_KEY, str(s.BASE_DIR)]))"
+    )
+    # when the settings are read
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    # then the file's values are used, the environment's win, and a secret is taken as written
+    assert result.returncode == 0, result.stderr
+    quorum, debug, secret_key, base_dir = json.loads(result.stdout.strip().splitlines()[-1])
+    assert base_dir == str(tmp_path)
+    assert (quorum, debug, secret_key) == (4, True, "$a-generated-key-may-start-with-a-dollar")
 
 
 # Headers --------------------------------------------------------------------------------------
