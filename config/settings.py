@@ -7,6 +7,7 @@ its secrets. Point ``DATABASE_URL`` at PostgreSQL and ``REDIS_URL`` at Redis for
 real stack.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,6 +42,8 @@ INSTALLED_APPS = [
     "reader.apps.ReaderConfig",
     "editorial.apps.EditorialConfig",
     "workspace.apps.WorkspaceConfig",
+    "accounts.apps.AccountsConfig",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.CSPMiddleware",  # django-csp's, with a stable directive order
     "config.middleware.WorkflowErrorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a refused sign-in into its answer
 ]
 
 # Security headers on every page (reader, workspace, admin), in every environment.
@@ -131,12 +135,25 @@ STORAGES = {
 # Authors sign in to the workspace at /author/; the board signs in to the admin.
 LOGIN_URL = "workspace:login"
 LOGIN_REDIRECT_URL = "workspace:dashboard"
-# Failed sign-ins before the workspace's login refuses more, per username and address.
-LOGIN_THROTTLE = {
-    "ATTEMPTS": env.int("LOGIN_THROTTLE_ATTEMPTS", default=5),
-    "ADDRESS_ATTEMPTS": env.int("LOGIN_THROTTLE_ADDRESS_ATTEMPTS", default=30),
-    "WINDOW_SECONDS": env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60),
-}
+# Failed sign-ins, at the workspace's door and the admin's alike: django-axes counts them in the
+# cache (accounts/lockout.py). After LOGIN_THROTTLE_ATTEMPTS failures for one username from one
+# address, or LOGIN_THROTTLE_ADDRESS_ATTEMPTS from one address over any usernames, sign-in from
+# there is refused with a 429 until LOGIN_THROTTLE_WINDOW_SECONDS after the last failure. Signing
+# in clears that username's count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in unchecked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "accounts.lockout.AddressLimitCacheHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_THROTTLE_ATTEMPTS", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_THROTTLE_ADDRESS_ATTEMPTS", default=30)
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60))
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_ENABLE_ADMIN = False  # the cache handler keeps nothing in axes' tables to show
+AXES_VERBOSE = False
 
 # Limits on what a request may carry: refused before anything reaches the database.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1_000_000)
