@@ -3,9 +3,9 @@ app and never the other way round."""
 
 from __future__ import annotations
 
-import calendar
 import re
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -14,14 +14,6 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from articles.citations import IntegrityReport, check_integrity
 from articles.rendering import render_version
-
-
-def add_months(moment, months: int):
-    """The same day ``months`` later (the last day of the month where that day is missing)."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 class VersionFrozen(Exception):
@@ -76,7 +68,8 @@ class Article(models.Model):
         if version is None or version.published_at is None:
             return None
         months = self.re_review_months or settings.EDITORIAL["RE_REVIEW_MONTHS"]
-        return add_months(version.published_at, months)
+        # The same day, or the month's last day where that day is missing (31 August + 6 = 28 February).
+        return version.published_at + relativedelta(months=months)
 
     @property
     def title(self) -> str:

@@ -6,15 +6,14 @@ The Content-Security-Policy, X-Content-Type-Options, Referrer-Policy, Cross-Orig
 Policy and X-Frame-Options are in the base settings: every environment sends them.
 """
 
-import os
-
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings import *  # noqa: F403
-from config.settings import env_bool, env_int
+from config.settings import env
 
+# Set in the environment or in .env (which the base settings read): not left to a default.
 for _name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"):
-    if not os.environ.get(_name):
+    if not env.ENVIRON.get(_name):
         raise ImproperlyConfigured(f"{_name} must be set in production.")
 
 DEBUG = False
@@ -28,13 +27,13 @@ STORAGES = {
 # preload list; the domain joins it when someone submits it at hstspreload.org, and leaving
 # takes months). A domain that must keep plain-HTTP subdomains sets HSTS_PRELOAD=0 and adds
 # "security.W021" to SILENCED_SYSTEM_CHECKS knowingly.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 2 * 365 * 24 * 60 * 60)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=2 * 365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=True)
 # Behind a TLS-terminating proxy (a load balancer), trust its X-Forwarded-Proto header: set
 # SECURE_PROXY_SSL_HEADER=1 only when the proxy always sets (and overwrites) that header.
-if env_bool("SECURE_PROXY_SSL_HEADER", False):
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Cookies only over HTTPS, never readable by scripts (the CSRF token travels in the forms).
@@ -42,4 +41,4 @@ SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # a working day
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # a working day

@@ -1,4 +1,5 @@
-"""Base settings, read from the environment.
+"""Base settings, read from the environment (django-environ), and from a ``.env`` file at the
+project root if there is one.
 
 Every default here needs no server: SQLite under ``var/``, a filesystem Celery broker,
 mail written to ``var/mail``. Production (``config.production``) refuses to start without
@@ -6,36 +7,26 @@ its secrets. Point ``DATABASE_URL`` at PostgreSQL and ``REDIS_URL`` at Redis for
 real stack.
 """
 
-import os
+from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
+import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+env = environ.Env()
+# A .env file at the project root, if there is one (never committed: .env.example shows the
+# names). A variable already in the environment wins over the file.
+environ.Env.read_env(BASE_DIR / ".env")
+
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me")
-DEBUG = env_bool("DEBUG", True)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# Secrets are read as they are: django-environ 0.14 takes a value starting with "$" for the
+# name of another variable, so a generated key starting with "$" would quietly become the default.
+SECRET_KEY = env.ENVIRON.get("SECRET_KEY", "dev-only-insecure-key-change-me")
+DEBUG = env.bool("DEBUG", default=True)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", cast=str.strip, default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", cast=str.strip, default=[])
 
 INSTALLED_APPS = [
     "editorial.admin.apps.BoardAdminConfig",  # django.contrib.admin with the board's site
@@ -51,6 +42,8 @@ INSTALLED_APPS = [
     "reader.apps.ReaderConfig",
     "editorial.apps.EditorialConfig",
     "workspace.apps.WorkspaceConfig",
+    "accounts.apps.AccountsConfig",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.CSPMiddleware",  # django-csp's, with a stable directive order
     "config.middleware.WorkflowErrorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a refused sign-in into its answer
 ]
 
 # Security headers on every page (reader, workspace, admin), in every environment.
@@ -108,11 +102,12 @@ TEMPLATES = [
     },
 ]
 
+# An empty DATABASE_URL counts as unset: SQLite under VAR_DIR.
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
-    )
+    "default": {
+        **env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        "CONN_MAX_AGE": env.int("DB_CONN_MAX_AGE", default=0),
+    }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -140,31 +135,44 @@ STORAGES = {
 # Authors sign in to the workspace at /author/; the board signs in to the admin.
 LOGIN_URL = "workspace:login"
 LOGIN_REDIRECT_URL = "workspace:dashboard"
-# Failed sign-ins before the workspace's login refuses more, per username and address.
-LOGIN_THROTTLE = {
-    "ATTEMPTS": env_int("LOGIN_THROTTLE_ATTEMPTS", 5),
-    "ADDRESS_ATTEMPTS": env_int("LOGIN_THROTTLE_ADDRESS_ATTEMPTS", 30),
-    "WINDOW_SECONDS": env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60),
-}
+# Failed sign-ins, at the workspace's door and the admin's alike: django-axes counts them in the
+# cache (accounts/lockout.py). After LOGIN_THROTTLE_ATTEMPTS failures for one username from one
+# address, or LOGIN_THROTTLE_ADDRESS_ATTEMPTS from one address over any usernames, sign-in from
+# there is refused with a 429 until LOGIN_THROTTLE_WINDOW_SECONDS after the last failure. Signing
+# in clears that username's count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in unchecked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "accounts.lockout.AddressLimitCacheHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_THROTTLE_ATTEMPTS", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_THROTTLE_ADDRESS_ATTEMPTS", default=30)
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60))
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_ENABLE_ADMIN = False  # the cache handler keeps nothing in axes' tables to show
+AXES_VERBOSE = False
 
 # Limits on what a request may carry: refused before anything reaches the database.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1_000_000)
 # The draft editor posts about 10 fields per reference: EDITORIAL["MAX_REFERENCES"] rows fit.
-DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
 # No form takes a file: an uploaded file is read in 64 KB chunks and dropped, never kept in
 # memory or written to a temporary file on disk (Django's default handlers would).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 
 # Redis, when configured, is the Celery broker and the cache; otherwise nothing needs a server.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
             # Django's backend, with one Redis client per pool instead of one per operation.
             "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "medreview"),
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="medreview"),
         }
     }
 else:
@@ -176,7 +184,7 @@ if not REDIS_URL:
     for _sub in ("queue", "processed", "control"):
         (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"socket_connect_timeout": env_int("REDIS_CONNECT_TIMEOUT", 2)}
+    {"socket_connect_timeout": env.int("REDIS_CONNECT_TIMEOUT", default=2)}
     if REDIS_URL
     else {
         "data_folder_in": str(_BROKER_DIR / "queue"),
@@ -199,61 +207,61 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 # The queue tasks go to and workers read by default (tests give each run a queue of its own).
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Mail: files under var/mail unless SMTP is configured.
-if os.environ.get("EMAIL_HOST"):
+if env.str("EMAIL_HOST", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = os.environ["EMAIL_HOST"]
-    EMAIL_PORT = env_int("EMAIL_PORT", 587)
-    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_HOST = env.str("EMAIL_HOST")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.ENVIRON.get("EMAIL_HOST_PASSWORD", "")  # as it is: see SECRET_KEY
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "board@medreview.localhost")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="board@medreview.localhost")
 
 # The editorial policy. The reader's policy page quotes these numbers.
 EDITORIAL = {
     # Board approvals needed before an editor may approve a version.
-    "QUORUM": env_int("EDITORIAL_QUORUM", 2),
+    "QUORUM": env.int("EDITORIAL_QUORUM", default=2),
     # Days a reviewer has to answer an invitation, and to deliver the review.
-    "RESPONSE_DAYS": env_int("EDITORIAL_RESPONSE_DAYS", 3),
-    "REVIEW_DAYS": env_int("EDITORIAL_REVIEW_DAYS", 14),
+    "RESPONSE_DAYS": env.int("EDITORIAL_RESPONSE_DAYS", default=3),
+    "REVIEW_DAYS": env.int("EDITORIAL_REVIEW_DAYS", default=14),
     # Months until a published article comes due for re-review.
-    "RE_REVIEW_MONTHS": env_int("EDITORIAL_RE_REVIEW_MONTHS", 12),
+    "RE_REVIEW_MONTHS": env.int("EDITORIAL_RE_REVIEW_MONTHS", default=12),
     # Authors see the board's comments without the reviewers' names.
-    "ANONYMOUS_REVIEWS_TO_AUTHORS": env_bool("EDITORIAL_ANONYMOUS_REVIEWS", True),
+    "ANONYMOUS_REVIEWS_TO_AUTHORS": env.bool("EDITORIAL_ANONYMOUS_REVIEWS", default=True),
     # Show submitted and under-review articles to readers, with a caution banner.
-    "PENDING_REVIEW_VISIBLE": env_bool("EDITORIAL_PENDING_REVIEW_VISIBLE", False),
+    "PENDING_REVIEW_VISIBLE": env.bool("EDITORIAL_PENDING_REVIEW_VISIBLE", default=False),
     # The reminder policy (editorial/reminders.py). An invitation still unanswered this many
     # days after it was sent is reminded once.
-    "INVITATION_REMINDER_DAYS": env_int("EDITORIAL_INVITATION_REMINDER_DAYS", 2),
+    "INVITATION_REMINDER_DAYS": env.int("EDITORIAL_INVITATION_REMINDER_DAYS", default=2),
     # An accepted review is reminded once, this many days before it is due.
-    "DUE_SOON_DAYS": env_int("EDITORIAL_DUE_SOON_DAYS", 3),
+    "DUE_SOON_DAYS": env.int("EDITORIAL_DUE_SOON_DAYS", default=3),
     # An overdue review is reminded every K days, up to M times; K days after the M-th
     # reminder came due the editors are alerted and the assignment is flagged overdue.
-    "OVERDUE_EVERY_DAYS": env_int("EDITORIAL_OVERDUE_EVERY_DAYS", 3),
-    "OVERDUE_MAX_REMINDERS": env_int("EDITORIAL_OVERDUE_MAX_REMINDERS", 3),
+    "OVERDUE_EVERY_DAYS": env.int("EDITORIAL_OVERDUE_EVERY_DAYS", default=3),
+    "OVERDUE_MAX_REMINDERS": env.int("EDITORIAL_OVERDUE_MAX_REMINDERS", default=3),
     # The sweep: how often beat runs it, and how many rows one transaction handles.
-    "SWEEP_MINUTES": env_int("EDITORIAL_SWEEP_MINUTES", 5),
-    "SWEEP_BATCH": env_int("EDITORIAL_SWEEP_BATCH", 500),
+    "SWEEP_MINUTES": env.int("EDITORIAL_SWEEP_MINUTES", default=5),
+    "SWEEP_BATCH": env.int("EDITORIAL_SWEEP_BATCH", default=500),
     # A notification not handed to Celery this long after its commit (the broker was down)
     # is handed over by the sweep; one handed over but unsent for an hour is handed again.
-    "OUTBOX_GRACE_SECONDS": env_int("EDITORIAL_OUTBOX_GRACE_SECONDS", 60),
-    "OUTBOX_REDISPATCH_MINUTES": env_int("EDITORIAL_OUTBOX_REDISPATCH_MINUTES", 60),
-    "MAIL_MAX_ATTEMPTS": env_int("EDITORIAL_MAIL_MAX_ATTEMPTS", 10),
+    "OUTBOX_GRACE_SECONDS": env.int("EDITORIAL_OUTBOX_GRACE_SECONDS", default=60),
+    "OUTBOX_REDISPATCH_MINUTES": env.int("EDITORIAL_OUTBOX_REDISPATCH_MINUTES", default=60),
+    "MAIL_MAX_ATTEMPTS": env.int("EDITORIAL_MAIL_MAX_ATTEMPTS", default=10),
     # What one version may hold (editorial/workflow.py and the workspace forms refuse more):
     # the body's length in characters, its references, and each comment or reason.
-    "MAX_BODY_CHARS": env_int("EDITORIAL_MAX_BODY_CHARS", 100_000),
-    "MAX_REFERENCES": env_int("EDITORIAL_MAX_REFERENCES", 80),
-    "MAX_COMMENT_CHARS": env_int("EDITORIAL_MAX_COMMENT_CHARS", 10_000),
+    "MAX_BODY_CHARS": env.int("EDITORIAL_MAX_BODY_CHARS", default=100_000),
+    "MAX_REFERENCES": env.int("EDITORIAL_MAX_REFERENCES", default=80),
+    "MAX_COMMENT_CHARS": env.int("EDITORIAL_MAX_COMMENT_CHARS", default=10_000),
     # Links in emails start with this.
-    "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
+    "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/"),
 }
 
 # Celery beat runs the reminder sweep; a sweep that could not start in time is dropped,
@@ -270,5 +278,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

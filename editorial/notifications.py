@@ -100,7 +100,12 @@ def editors() -> list:
     versions (the Editor group), with an email address."""
     User = get_user_model()
     return list(
-        User.objects.with_perm("articles.decide_version", include_superusers=False)
+        # The permission as Django's model backend grants it (the sign-in throttle is a backend too).
+        User.objects.with_perm(
+            "articles.decide_version",
+            include_superusers=False,
+            backend="django.contrib.auth.backends.ModelBackend",
+        )
         .filter(is_active=True)
         .exclude(email="")
         .order_by("pk")

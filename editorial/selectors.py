@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -137,10 +138,8 @@ def overdue_assignments(*, now: datetime, reviewer=None) -> QuerySet[ReviewAssig
 def articles_due_for_re_review(*, now: datetime, within_days: int = 30) -> list[Article]:
     """Published articles whose re-review falls due within ``within_days`` (or is past),
     soonest first. The database narrows the list; ``next_review_due`` decides."""
-    from articles.models import add_months
-
     horizon = now + timedelta(days=within_days)
-    default_cutoff = add_months(horizon, -settings.EDITORIAL["RE_REVIEW_MONTHS"])
+    default_cutoff = horizon - relativedelta(months=settings.EDITORIAL["RE_REVIEW_MONTHS"])
     candidates = (
         Article.objects.published()
         .filter(Q(re_review_months__isnull=False) | Q(live_version__published_at__lte=default_cutoff))

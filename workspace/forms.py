@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,7 +18,6 @@ from articles.models import (
     Reference,
     ReferenceKind,
 )
-from workspace.throttle import LoginThrottle, client_address
 
 # 10.<registrant, four to nine digits, dotted sub-codes allowed>/<suffix, no spaces>
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
@@ -51,36 +49,6 @@ def clean_question(title: str) -> str:
             code="not_a_question",
         )
     return title
-
-
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form, refusing further attempts after repeated failures."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": (
-            "Too many failed sign-in attempts. Wait %(minutes)s minutes and try again, "
-            "or reset your password."
-        ),
-    }
-
-    def clean(self):
-        throttle = LoginThrottle(self.cleaned_data.get("username") or "", client_address(self.request))
-        if throttle.is_locked():
-            raise ValidationError(
-                self.error_messages["throttled"], code="throttled", params={"minutes": throttle.minutes}
-            )
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            throttle.record_failure()
-            raise
-        throttle.reset()
-        return cleaned
-
-    @property
-    def throttled(self) -> bool:
-        return any(error.code == "throttled" for error in self.non_field_errors().as_data())
 
 
 class ArticleStartForm(forms.Form):

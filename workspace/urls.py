@@ -1,16 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
 from workspace import views
 
 app_name = "workspace"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
-    path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
-    path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("", include("accounts.urls")),  # sign-in: login/, logout/, password-reset/, reset/...
     path("new/", views.article_start, name="article_start"),
     path("articles/<slug:slug>/", views.article_detail, name="article"),
     path("articles/<slug:slug>/next/", views.version_next, name="version_next"),

@@ -6,11 +6,10 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.citations import IntegrityReport, check_integrity
@@ -23,7 +22,6 @@ from workspace import selectors
 from workspace.forms import (
     ArticleStartForm,
     SubmitConfirmForm,
-    ThrottledAuthenticationForm,
     VersionContentForm,
     WithdrawForm,
     findings_token,
@@ -51,47 +49,6 @@ def author_required(view):
 
 def _version_url(version) -> str:
     return reverse("workspace:version", kwargs={"slug": version.article.slug, "number": version.number})
-
-
-# Signing in --------------------------------------------------------------------------------
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "workspace/registration/login.html"
-    authentication_form = ThrottledAuthenticationForm
-    redirect_authenticated_user = True
-    next_page = reverse_lazy("workspace:dashboard")
-
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        if form.throttled:
-            response.status_code = 429
-        return response
-
-
-class LogoutView(auth_views.LogoutView):
-    next_page = reverse_lazy("workspace:login")
-
-
-class PasswordResetView(auth_views.PasswordResetView):
-    template_name = "workspace/registration/password_reset_form.html"
-    subject_template_name = "workspace/registration/password_reset_subject.txt"
-    email_template_name = "workspace/registration/password_reset_email.txt"
-    html_email_template_name = "workspace/registration/password_reset_email.html"
-    success_url = reverse_lazy("workspace:password_reset_done")
-
-
-class PasswordResetDoneView(auth_views.PasswordResetDoneView):
-    template_name = "workspace/registration/password_reset_done.html"
-
-
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    template_name = "workspace/registration/password_reset_confirm.html"
-    success_url = reverse_lazy("workspace:password_reset_complete")
-
-
-class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
-    template_name = "workspace/registration/password_reset_complete.html"
 
 
 # My articles -------------------------------------------------------------------------------

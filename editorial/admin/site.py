@@ -6,34 +6,30 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.contenttypes import views as contenttype_views
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 
 from editorial.admin.dashboard import dashboard_for
 from editorial.roles import is_board_member, is_editor
-from workspace.forms import ThrottledAuthenticationForm
 
 
-class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
-    """The admin's sign-in form with the workspace's throttle: the same counters (per username
-    and address, and per address), so guesses spread over both doors add up."""
-
-    error_messages = {
-        **AdminAuthenticationForm.error_messages,
-        "throttled": ThrottledAuthenticationForm.error_messages["throttled"],
-    }
+class BoardAuthenticationForm(AdminAuthenticationForm):
+    """The admin's sign-in form: only the board signs in here (a staff flag alone is not enough).
+    Anyone else is told what any wrong password is told, and the attempt counts as a failed
+    sign-in (Django's ``user_login_failed``, which the sign-in throttle counts), so this door
+    never tells an author's right password from a wrong one."""
 
     def confirm_login_allowed(self, user) -> None:
-        # Only the board signs in here (a staff flag alone is not enough): anyone else is told
-        # what any wrong password is told, and it counts as a failure.
-        super().confirm_login_allowed(user)
-        if not is_board_member(user):
-            raise forms.ValidationError(
-                self.error_messages["invalid_login"],
-                code="invalid_login",
-                params={"username": self.username_field.verbose_name},
-            )
+        try:
+            super().confirm_login_allowed(user)  # active staff only
+            if not is_board_member(user):
+                raise self.get_invalid_login_error()
+        except forms.ValidationError:
+            credentials = {"username": self.cleaned_data.get("username")}
+            user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
+            raise
 
 
 class BoardAdminSite(admin.AdminSite):
@@ -43,17 +39,10 @@ class BoardAdminSite(admin.AdminSite):
     site_title = "Medical Advisory Board"
     index_title = "Board dashboard"
     index_template = "editorial/admin/index.html"
-    login_form = ThrottledAdminAuthenticationForm
+    login_form = BoardAuthenticationForm
 
     def has_permission(self, request) -> bool:
         return is_board_member(request.user)
-
-    def login(self, request, extra_context=None):
-        response = super().login(request, extra_context)
-        form = (getattr(response, "context_data", None) or {}).get("form")
-        if request.method == "POST" and getattr(form, "throttled", False):
-            response.status_code = 429
-        return response
 
     def get_urls(self):
         # Django's "view on site" redirects any board member to any object's public address,

@@ -6,8 +6,7 @@
 - one Content-Security-Policy (django-csp) with ``object-src 'none'``, ``base-uri`` and
   ``frame-ancestors``, plus X-Content-Type-Options, Referrer-Policy and X-Frame-Options, on the
   reader, the workspace and the admin, refusals included;
-- the admin's login is throttled per username and address, with a cool-off, like the
-  workspace's (the same counters);
+- the settings read a ``.env`` file at the project root, the environment winning over it;
 - the admin works under that policy in Chromium: no CSP violation.
 """
 
@@ -18,24 +17,23 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import time_machine
 from django.conf import settings as django_settings
-from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from tests.support import flows
 from tests.support.factories import make_user
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[2]  # the project root, where manage.py is
 PASSWORD = "test-pass-123"  # tests.support.factories.UserFactory
 YEAR = 365 * 24 * 60 * 60
+
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def production_env(**overrides) -> dict:
@@ -114,6 +112,33 @@ def test_production_values():
     assert values["X_FRAME_OPTIONS"] == "DENY"
 
 
+# The .env file -------------------------------------------------------------------------------
+
+
+def test_the_settings_read_a_dotenv_file_at_the_project_root_and_the_environment_wins(tmp_path):
+    # given the settings module in a project of its own, with a .env beside it
+    (tmp_path / "config").mkdir()
+    shutil.copy(ROOT / "config" / "settings.py", tmp_path / "config" / "settings.py")
+    (tmp_path / ".env").write_text(
+        "EDITORIAL_QUORUM=4\nDEBUG=false\nSECRET_KEY='$a-generated-key-may-start-with-a-dollar'\n"
+    )
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(tmp_path), "VAR_DIR": str(tmp_path / "var")}
+    env["DEBUG"] = "true"  # set in the environment too
+    script = (
+        "import json, config.settings as s; "
+        "print(json.dumps([s.EDITORIAL['QUORUM'], s.DEBUG, s.SECRET_KEY, str(s.BASE_DIR)]))"
+    )
+    # when the settings are read
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    # then the file's values are used, the environment's win, and a secret is taken as written
+    assert result.returncode == 0, result.stderr
+    quorum, debug, secret_key, base_dir = json.loads(result.stdout.strip().splitlines()[-1])
+    assert base_dir == str(tmp_path)
+    assert (quorum, debug, secret_key) == (4, True, "$a-generated-key-may-start-with-a-dollar")
+
+
 # Headers --------------------------------------------------------------------------------------
 
 
@@ -132,16 +157,6 @@ def production_security(settings, monkeypatch):
         setattr(settings, name, getattr(production, name))
     settings.ALLOWED_HOSTS = [*django_settings.ALLOWED_HOSTS, "testserver"]
     return production
-
-
-@pytest.fixture(autouse=True)
-def own_cache(settings, request):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        }
-    }
 
 
 def csp_directives(response) -> dict[str, str]:
@@ -276,73 +291,6 @@ def test_in_production_cookies_are_secure_and_http_only(client, production_secur
     session = response.cookies[django_settings.SESSION_COOKIE_NAME]
     assert session["secure"] and session["httponly"]
     assert session["samesite"] == "Lax"
-
-
-# The admin's login is throttled ----------------------------------------------------------------
-
-
-def admin_login(client, username, password, address="10.0.0.1"):
-    return client.post(
-        reverse("admin:login"), {"username": username, "password": password}, REMOTE_ADDR=address
-    )
-
-
-def signed_in(client) -> bool:
-    return "_auth_user_id" in client.session
-
-
-def test_admin_login_is_throttled_per_username_and_address_with_a_cool_off(settings, editor):
-    settings.LOGIN_THROTTLE = {"ATTEMPTS": 5, "ADDRESS_ATTEMPTS": 30, "WINDOW_SECONDS": 15 * 60}
-    start = timezone.now()
-    with time_machine.travel(start, tick=False) as clock:
-        client = Client()
-        # given five wrong passwords for one username from one address
-        for _ in range(5):
-            response = admin_login(client, editor.username, "wrong")
-            assert response.status_code == 200 and not signed_in(client)
-        # then even the right password is refused, with a 429 and a message saying how long
-        response = admin_login(client, editor.username, PASSWORD)
-        assert response.status_code == 429
-        assert "Too many failed sign-in attempts" in response.content.decode()
-        assert not signed_in(client)
-        # and the same person from another address is not locked out by the attacker
-        other = Client()
-        assert admin_login(other, editor.username, PASSWORD, address="10.0.0.2").status_code == 302
-        # after the cool-off, the right password works again
-        clock.move_to(start + timedelta(seconds=15 * 60 + 1))
-        response = admin_login(client, editor.username, PASSWORD)
-        assert response.status_code == 302 and signed_in(client)
-
-
-def test_one_address_spraying_usernames_at_the_admin_is_throttled(settings, editor):
-    settings.LOGIN_THROTTLE = {"ATTEMPTS": 5, "ADDRESS_ATTEMPTS": 8, "WINDOW_SECONDS": 15 * 60}
-    client = Client()
-    for index in range(8):
-        assert admin_login(client, f"nobody-{index}", "wrong").status_code == 200
-    assert admin_login(client, editor.username, PASSWORD).status_code == 429
-
-
-def test_failures_at_the_workspace_count_at_the_admin(settings, editor):
-    # one set of counters for both doors: guesses cannot be split between them
-    settings.LOGIN_THROTTLE = {"ATTEMPTS": 4, "ADDRESS_ATTEMPTS": 30, "WINDOW_SECONDS": 15 * 60}
-    client = Client()
-    for _ in range(4):
-        client.post(
-            reverse("workspace:login"),
-            {"username": editor.username, "password": "wrong"},
-            REMOTE_ADDR="10.0.0.1",
-        )
-    assert admin_login(client, editor.username, PASSWORD).status_code == 429
-
-
-@pytest.mark.parametrize("is_staff", [False, True])
-def test_only_the_board_signs_in_at_the_admin(db, is_staff):
-    # an author (even one with the staff flag) is refused at the door, not signed in
-    author = make_user("Author", is_staff=is_staff)
-    client = Client()
-    response = admin_login(client, author.username, PASSWORD)
-    assert response.status_code == 200 and not signed_in(client)
-    assert "Please enter the correct username and password for a staff account" in response.content.decode()
 
 
 # The admin under the policy, in a real browser ------------------------------------------------

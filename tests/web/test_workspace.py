@@ -15,21 +15,9 @@ from tests.support import flows
 from tests.support.factories import make_user
 from workspace.forms import ReferenceForm, findings_token, propose_slug
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 PASSWORD = "test-pass-123"  # tests.support.factories.UserFactory
-
-
-@pytest.fixture(autouse=True)
-def own_cache(settings, request):
-    """A private cache per test: the login throttle counts in the cache, and the shared Redis
-    of ``make test`` must not carry one test's failures into another."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        }
-    }
 
 
 @pytest.fixture
@@ -90,83 +78,7 @@ def post_edit(client, version, *, action="save", rows=None, initial=0, **fields)
     return client.post(edit_url(version), data)
 
 
-# Signing in ---------------------------------------------------------------------------------
-
-
-def test_anonymous_visitor_is_sent_to_the_workspace_login(client):
-    response = client.get("/author/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/author/login/?next=/author/")
-
-
-def test_author_signs_in_and_lands_on_my_articles(client, author):
-    response = client.post("/author/login/", {"username": "author", "password": PASSWORD}, follow=True)
-    assert response.redirect_chain[-1][0] == "/author/"
-    assert "My articles" in response.content.decode()
-    assert not author.is_staff  # no admin access
-
-
-def test_repeated_failed_logins_are_throttled_even_with_the_right_password(client, author, settings):
-    settings.LOGIN_THROTTLE = {"ATTEMPTS": 3, "ADDRESS_ATTEMPTS": 100, "WINDOW_SECONDS": 600}
-    for _ in range(3):
-        response = client.post("/author/login/", {"username": "author", "password": "wrong"})
-        assert response.status_code == 200
-        assert "Please enter a correct username and password" in response.content.decode()
-    response = client.post("/author/login/", {"username": "author", "password": PASSWORD})
-    assert response.status_code == 429
-    assert "Too many failed sign-in attempts. Wait 10 minutes" in response.content.decode()
-    assert "_auth_user_id" not in client.session
-    # Another address is not locked out by this one's failures.
-    other = Client(REMOTE_ADDR="192.0.2.7")
-    response = other.post("/author/login/", {"username": "author", "password": PASSWORD})
-    assert response.status_code == 302
-
-
-def test_one_address_spraying_many_usernames_is_throttled(client, author, settings):
-    settings.LOGIN_THROTTLE = {"ATTEMPTS": 100, "ADDRESS_ATTEMPTS": 4, "WINDOW_SECONDS": 600}
-    for index in range(4):
-        client.post("/author/login/", {"username": f"nobody{index}", "password": "wrong"})
-    response = client.post("/author/login/", {"username": "author", "password": PASSWORD})
-    assert response.status_code == 429
-
-
-def test_a_successful_login_clears_the_failures(client, author, settings):
-    settings.LOGIN_THROTTLE = {"ATTEMPTS": 3, "ADDRESS_ATTEMPTS": 100, "WINDOW_SECONDS": 600}
-    for _ in range(2):
-        client.post("/author/login/", {"username": "author", "password": "wrong"})
-    assert client.post("/author/login/", {"username": "author", "password": PASSWORD}).status_code == 302
-    client.post("/author/logout/")
-    for _ in range(2):
-        client.post("/author/login/", {"username": "author", "password": "wrong"})
-    assert client.post("/author/login/", {"username": "author", "password": PASSWORD}).status_code == 302
-
-
-def test_logout_is_a_post_and_signs_out(author_client):
-    response = author_client.post("/author/logout/")
-    assert response.status_code == 302 and response["Location"] == "/author/login/"
-    assert author_client.get("/author/").status_code == 302
-
-
-def test_password_reset_mails_a_link_that_sets_a_new_password(client, author, mailoutbox):
-    response = client.post("/author/password-reset/", {"email": author.email})
-    assert response.status_code == 302 and response["Location"] == "/author/password-reset/sent/"
-    assert len(mailoutbox) == 1
-    mail = mailoutbox[0]
-    assert mail.to == [author.email] and mail.subject == "Your password for the author workspace"
-    assert mail.alternatives and "Choose a new password" in mail.alternatives[0][0]
-    link = re.search(r"http://testserver(/author/reset/\S+/)", mail.body).group(1)
-    form_page = client.get(link, follow=True)
-    assert "Choose a new password" in form_page.content.decode()
-    set_url = form_page.redirect_chain[-1][0]
-    new = "a-fictional-new-passphrase-42"
-    response = client.post(set_url, {"new_password1": new, "new_password2": new})
-    assert response.status_code == 302 and response["Location"] == "/author/reset/done/"
-    assert Client().post("/author/login/", {"username": "author", "password": new}).status_code == 302
-
-
-def test_password_reset_for_an_unknown_address_says_the_same_and_sends_nothing(client, mailoutbox):
-    response = client.post("/author/password-reset/", {"email": "nobody@example.org"})
-    assert response.status_code == 302 and mailoutbox == []
+# Who may use it -----------------------------------------------------------------------------
 
 
 def test_a_reviewer_is_told_the_workspace_is_for_authors(client, reviewer):
