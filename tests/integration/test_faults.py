@@ -105,10 +105,10 @@ def test_redis_stopped_during_transitions_and_sweeps_loses_and_duplicates_nothin
     # Redis is the broker and the cache: both point at the test's own server.
     settings.CACHES = {
         "default": {
-            "BACKEND": "config.redis_cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": own_redis.url,
             "KEY_PREFIX": "faults",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
     board = [make_user("Reviewer", username=f"outage-reviewer{i}") for i in range(6)]

@@ -197,12 +197,12 @@ def redis_cache(settings):
     prefix = f"sign-in-test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "config.redis_cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15",
             "KEY_PREFIX": prefix,
         }
     }
-    redis = caches["default"]._cache.get_client(write=True)
+    redis = caches["default"].client.get_client(write=True)
     yield redis, prefix
     for key in redis.scan_iter(f"{prefix}:*"):
         redis.delete(key)
