@@ -25,7 +25,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, ArticleVersion, VersionState
+from articles.models import Article, ArticleVersion, Reference, VersionState
 from editorial import workflow
 from editorial.errors import NotPermitted, TransitionRefused
 from editorial.models import AuditEvent, BoardMember, Decision, Review, ReviewAssignment
@@ -156,7 +156,7 @@ def snapshot(version_pk: int):
         sorted(ReviewAssignment.objects.filter(version=version).values_list("reviewer_id", "state")),
         Review.objects.filter(version=version).count(),
         ArticleVersion.objects.filter(article_id=version.article_id).count(),
-        tuple(getattr(version, name) for name in workflow.VERSION_CONTENT_FIELDS),
+        tuple(getattr(version, name) for name in ArticleVersion.CONTENT_FIELDS),
     )
 
 
@@ -370,7 +370,7 @@ def expected_http(http_verb: str, role: str, state: str):
 
 
 def _content_post(version) -> dict:
-    data = {name: getattr(version, name) for name in workflow.VERSION_CONTENT_FIELDS}
+    data = {name: getattr(version, name) for name in ArticleVersion.CONTENT_FIELDS}
     data["title"] = "Is this a new question?"
     refs = list(version.references.all())
     data.update(
@@ -383,7 +383,7 @@ def _content_post(version) -> dict:
         }
     )
     for index, ref in enumerate(refs):
-        for name in workflow.REFERENCE_FIELDS:
+        for name in Reference.CONTENT_FIELDS:
             value = getattr(ref, name)
             data[f"refs-{index}-{name}"] = "" if value is None else str(value)
     return data
