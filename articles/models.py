@@ -3,10 +3,10 @@ app and never the other way round."""
 
 from __future__ import annotations
 
-import re
-
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,15 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from articles.citations import IntegrityReport, check_integrity
 from articles.rendering import render_version
+from articles.rules import (
+    max_body_chars,
+    no_null_characters,
+    validate_doi,
+    validate_pmid,
+    validate_reference_number,
+    validate_web_url,
+    validate_year,
+)
 
 
 class VersionFrozen(Exception):
@@ -32,8 +41,16 @@ class ArticleQuerySet(models.QuerySet):
 class Article(models.Model):
     """A question the site answers. Not its text: that lives in its versions."""
 
-    slug = models.SlugField(max_length=120, unique=True)
-    topic = models.CharField(max_length=80, blank=True)
+    slug = models.SlugField(
+        "address",
+        max_length=120,
+        unique=True,
+        error_messages={
+            "invalid": "An article's address uses only letters, numbers, hyphens and underscores.",
+            "unique": "An article with this address already exists: choose another.",
+        },
+    )
+    topic = models.CharField(max_length=80, blank=True, validators=[no_null_characters])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="articles"
     )
@@ -118,15 +135,37 @@ class ArticleVersion(ConcurrentTransitionMixin, models.Model):
     """One numbered version of an article's text and references. Frozen once submitted:
     a change means a new version."""
 
+    # What an author writes; a draft may leave any of it empty, a submission needs the first three.
     CONTENT_FIELDS = ("title", "lead", "body", "summary", "change_note")
+    NEEDED_TO_SUBMIT = ("title", "lead", "body")
 
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
-    title = models.CharField(max_length=200, help_text="The question, as readers see it.")
-    lead = models.TextField(max_length=2000, help_text="The answer first, in one paragraph.")
-    body = models.TextField(max_length=100_000, help_text="Markdown with citation markers [1].")
-    summary = models.TextField(max_length=4000, blank=True, help_text="Plain-language summary for patients.")
-    change_note = models.TextField(max_length=2000, blank=True)
+    # A TextField's limit is a validator: Django gives a TextField's max_length to forms only.
+    title = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[no_null_characters],
+        help_text="The question, as readers see it.",
+    )
+    lead = models.TextField(
+        "lead answer",
+        blank=True,
+        validators=[MaxLengthValidator(2000), no_null_characters],
+        help_text="The answer first, in one paragraph.",
+    )
+    body = models.TextField(
+        blank=True,
+        validators=[MaxLengthValidator(max_body_chars), no_null_characters],
+        help_text="Markdown with citation markers [1].",
+    )
+    summary = models.TextField(
+        "plain-language summary",
+        blank=True,
+        validators=[MaxLengthValidator(4000), no_null_characters],
+        help_text="Plain-language summary for patients.",
+    )
+    change_note = models.TextField(blank=True, validators=[MaxLengthValidator(2000), no_null_characters])
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="article_versions"
     )
@@ -188,6 +227,10 @@ class ArticleVersion(ConcurrentTransitionMixin, models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state == VersionState.DRAFT
+
+    def missing_to_submit(self) -> list[str]:
+        """The content a submission needs that this version leaves empty."""
+        return [name for name in self.NEEDED_TO_SUBMIT if not getattr(self, name).strip()]
 
     def reference_numbers(self) -> list[int]:
         return [ref.number for ref in self.references.all()]
@@ -302,11 +345,6 @@ class ReferenceKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-# What makes a reference well-formed. The services enforce these; forms reuse them to put the
-# message next to the field.
-DOI_RE = re.compile(r"^10\.\d{4,9}(?:\.\d+)*/\S+$")
-PMID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
-FIRST_YEAR = 1800
 KINDS_NEEDING_SOURCE = frozenset({ReferenceKind.RESEARCH, ReferenceKind.GUIDELINE})
 
 
@@ -314,16 +352,33 @@ class Reference(models.Model):
     """A source one version cites, by its number. Not shared across versions: a new
     version copies its references."""
 
+    # What an author writes, and what a new version copies.
+    CONTENT_FIELDS = ("number", "kind", "title", "authors", "source", "year", "doi", "pmid", "url")
+
     version = models.ForeignKey(ArticleVersion, on_delete=models.CASCADE, related_name="references")
-    number = models.PositiveIntegerField()
-    kind = models.CharField(max_length=20, choices=ReferenceKind.choices)
-    title = models.CharField(max_length=500)
-    authors = models.CharField(max_length=500, blank=True)
-    source = models.CharField(max_length=300, blank=True, help_text="Publisher or journal.")
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
-    doi = models.CharField("DOI", max_length=200, blank=True)
-    pmid = models.CharField("PMID", max_length=20, blank=True)
-    url = models.URLField("URL", max_length=500, blank=True)
+    number = models.PositiveIntegerField(validators=[validate_reference_number])
+    kind = models.CharField(
+        max_length=20,
+        choices=ReferenceKind.choices,
+        error_messages={"invalid_choice": "Choose its kind: " + ", ".join(ReferenceKind.labels) + "."},
+    )
+    title = models.CharField(max_length=500, validators=[no_null_characters])
+    authors = models.CharField(max_length=500, blank=True, validators=[no_null_characters])
+    source = models.CharField(
+        max_length=300, blank=True, validators=[no_null_characters], help_text="Publisher or journal."
+    )
+    year = models.PositiveSmallIntegerField(null=True, blank=True, validators=[validate_year])
+    doi = models.CharField("DOI", max_length=200, blank=True, validators=[validate_doi, no_null_characters])
+    pmid = models.CharField("PMID", max_length=20, blank=True, validators=[validate_pmid])
+    # Django's URLField validator takes ftp too; validate_web_url refuses it, and both speak
+    # with its message.
+    url = models.URLField(
+        "URL",
+        max_length=500,
+        blank=True,
+        validators=[validate_web_url, no_null_characters],
+        error_messages={"invalid": validate_web_url.message},
+    )
 
     class Meta:
         ordering = ["version", "number"]
@@ -338,6 +393,18 @@ class Reference(models.Model):
     def save(self, *args, **kwargs) -> None:
         self._refuse_if_frozen()
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.kind in KINDS_NEEDING_SOURCE and not self.source.strip():
+            raise ValidationError(
+                {
+                    "source": ValidationError(
+                        "A %(kind)s reference needs its source: the journal or publisher.",
+                        code="source_needed",
+                        params={"kind": ReferenceKind(self.kind).label.lower()},
+                    )
+                }
+            )
 
     def delete(self, *args, **kwargs):
         self._refuse_if_frozen()

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from articles.models import Article, ArticleVersion
+from articles.rules import no_null_characters
+
+
+def max_comment_chars() -> int:
+    """The most characters a comment, note or reason may hold: EDITORIAL["MAX_COMMENT_CHARS"]."""
+    return settings.EDITORIAL["MAX_COMMENT_CHARS"]
+
+
+# What a person may write in the process (a comment, a reason): the services check the words
+# of every verb with these, and the fields below that hold such words carry them. (A form's
+# CharField refuses NUL by itself: forms take ``validate_comment_length``.)
+validate_comment_length = MaxLengthValidator(max_comment_chars)
+COMMENT_VALIDATORS = [validate_comment_length, no_null_characters]
+# A short note (a conflict statement, why an invitation was declined).
+NOTE_VALIDATORS = [MaxLengthValidator(2000), no_null_characters]
 
 
 class BoardMember(models.Model):
@@ -74,7 +90,7 @@ class ReviewAssignment(ConcurrentTransitionMixin, models.Model):
     response_due = models.DateTimeField()
     review_due = models.DateTimeField()
     decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
-    decline_note = models.TextField(max_length=2000, blank=True)
+    decline_note = models.TextField(blank=True, validators=NOTE_VALIDATORS)
     overdue = models.BooleanField(default=False, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -146,14 +162,16 @@ class Review(models.Model):
     version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
     decision = models.CharField(max_length=20, choices=Decision.choices)
-    comment_to_author = models.TextField(max_length=10_000, blank=True)
+    comment_to_author = models.TextField("comment to the author", blank=True, validators=COMMENT_VALIDATORS)
     confidential_comment = models.TextField(
-        max_length=10_000, blank=True, help_text="For the editors only. Never shown to the author or readers."
+        blank=True,
+        validators=COMMENT_VALIDATORS,
+        help_text="For the editors only. Never shown to the author or readers.",
     )
     no_conflict_declared = models.BooleanField(
         help_text="The reviewer declares no conflict of interest with this article."
     )
-    conflict_statement = models.TextField(max_length=2000, blank=True)
+    conflict_statement = models.TextField(blank=True, validators=NOTE_VALIDATORS)
     citations_checked = models.BooleanField(default=False)
     doses_checked = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)

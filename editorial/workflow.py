@@ -15,25 +15,20 @@ import hashlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_slug
-from django.db import IntegrityError, transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from articles.models import (
-    DOI_RE,
-    FIRST_YEAR,
-    KINDS_NEEDING_SOURCE,
     OPEN_VERSION_STATES,
-    PMID_RE,
     Article,
     ArticleVersion,
     Reference,
-    ReferenceKind,
     VersionFrozen,
     VersionState,
 )
+from articles.rules import validate_reference_number, validate_reference_numbers
 from editorial import audit, notifications
 from editorial.errors import (
     ApprovalBlocked,
@@ -42,12 +37,17 @@ from editorial.errors import (
     NotPermitted,
     TransitionRefused,
 )
-from editorial.models import AssignmentState, AuditAction, Decision, DeclineReason, Review, ReviewAssignment
+from editorial.models import (
+    COMMENT_VALIDATORS,
+    AssignmentState,
+    AuditAction,
+    Decision,
+    DeclineReason,
+    Review,
+    ReviewAssignment,
+)
 from editorial.roles import member_name
 from editorial.verbs import VERBS
-
-REFERENCE_FIELDS = ("number", "kind", "title", "authors", "source", "year", "doi", "pmid", "url")
-VERSION_CONTENT_FIELDS = ("title", "lead", "body", "summary", "change_note")
 
 
 def quorum() -> int:
@@ -106,144 +106,142 @@ def _transition(
     return version
 
 
-# Limits ----------------------------------------------------------------------------------
-# What a version, a reference or a comment may hold, checked before anything is written
-# (Django does not enforce a TextField's max_length on save). Each refusal names the field.
-
-CONTENT_LABELS = {
-    "title": "title",
-    "lead": "lead answer",
-    "body": "body",
-    "summary": "plain-language summary",
-    "change_note": "change note",
-}
-REFERENCE_LABELS = {
-    "title": "title",
-    "authors": "authors",
-    "source": "source",
-    "doi": "DOI",
-    "pmid": "PMID",
-    "url": "URL",
-}
-MAX_REFERENCE_NUMBER = 999
-_web_url = URLValidator(schemes=["http", "https"])
+# Input -----------------------------------------------------------------------------------
+# The rules for what a version, a reference or a comment may hold live on the models (the
+# fields' validators and ``clean()``, ``articles.rules``). The services run them before anything
+# is written, for every caller: the workspace, the admin, the demo loader, scripts. A refusal
+# names the field.
 
 
-def _field_limit(model, name: str) -> int:
-    return model._meta.get_field(name).max_length
+def _of(where: str) -> str:
+    """How a field's label says where it belongs: " of reference 3" for "Reference 3"."""
+    return f" of {where[0].lower()}{where[1:]}" if where else ""
 
 
-def content_limit(name: str) -> int:
-    """The most characters a version's ``name`` may hold."""
-    limit = _field_limit(ArticleVersion, name)
-    return min(limit, settings.EDITORIAL["MAX_BODY_CHARS"]) if name == "body" else limit
+def _sentence(error: ValidationError, label: str, *, where: str = "") -> str:
+    """The first message of ``error`` (about the field called ``label``) as a sentence a person
+    can act on. ``where`` names what the field belongs to: "Reference 3"."""
+    # A value too long is told so first: its other faults may be the length's.
+    first = next((e for e in error.error_list if e.code == "max_length"), error.error_list[0])
+    params = first.params or {}
+    of = _of(where)
+    if first.code == "max_length":
+        return (
+            f"The {label}{of} is {params['show_value']:,} characters long; "
+            f"the limit is {params['limit_value']:,}."
+        )
+    if first.code == "null_characters_not_allowed":  # PostgreSQL refuses to store it
+        return f"The {label}{of} contains a null character; remove it."
+    if first.code == "blank":
+        return f"{where} needs a {label}." if where else f"Fill in the {label}."
+    message = first.messages[0]
+    return f"{where}: {message[0].lower()}{message[1:]}" if where else message
 
 
-def comment_limit() -> int:
-    return settings.EDITORIAL["MAX_COMMENT_CHARS"]
+def _refusal(model, error: ValidationError, *, where: str = "") -> InvalidInput:
+    """``full_clean``'s error as the service's refusal, naming the first field it is about."""
+    name, errors = next(iter(error.error_dict.items()))
+    if name == NON_FIELD_ERRORS:
+        return InvalidInput(f"{where}: {errors[0].messages[0]}" if where else errors[0].messages[0])
+    label = str(model._meta.get_field(name).verbose_name)
+    return InvalidInput(_sentence(ValidationError(errors), label, where=where))
 
 
-def max_references() -> int:
-    return settings.EDITORIAL["MAX_REFERENCES"]
+def _typed(model, values: dict, *, where: str = "", strip: bool = False) -> dict:
+    """``values`` as the types their fields hold, None meaning empty text. Django would save a
+    list as its repr and read "1" as 1; a caller passing those gets a refusal instead."""
+    typed = {}
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        label = f"{field.verbose_name}{_of(where)}"
+        if isinstance(field, models.CharField | models.TextField):
+            if value is None:
+                value = ""
+            if not isinstance(value, str):
+                raise InvalidInput(f"The {label} must be text.")
+            value = value.strip() if strip else value
+        elif isinstance(field, models.IntegerField) and (
+            isinstance(value, bool) or not isinstance(value, int | None)
+        ):
+            raise InvalidInput(f"The {label} must be a whole number.")
+        typed[name] = value
+    return typed
 
 
-def _checked_text(value, label: str, limit: int) -> str:
+def _validated(instance, names, *, where: str = "", unique: bool = False) -> dict:
+    """Run the model's rules on the fields ``names`` of an unsaved ``instance``; return their
+    values as Django cleaned them."""
+    exclude = [field.name for field in instance._meta.fields if field.name not in names]
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=unique, validate_constraints=False)
+    except ValidationError as exc:
+        raise _refusal(type(instance), exc, where=where) from None
+    return {name: getattr(instance, name) for name in names}
+
+
+def _checked_field(model, name: str, value, *, label: str = "") -> str:
+    """One text field of ``model``, checked by its own validators."""
+    field = model._meta.get_field(name)
+    return _checked_words(value, label or str(field.verbose_name), field.validators)
+
+
+def _checked_words(value, label: str, validators=COMMENT_VALIDATORS) -> str:
+    """A comment or reason a person wrote for a verb: text within the comment limit."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise InvalidInput(f"The {label} must be text.")
-    if len(value) > limit:
-        raise InvalidInput(f"The {label} is {len(value):,} characters long; the limit is {limit:,}.")
-    if "\x00" in value:  # PostgreSQL refuses to store it
-        raise InvalidInput(f"The {label} contains a null character; remove it.")
+    errors = []
+    for validator in validators:
+        try:
+            validator(value)
+        except ValidationError as exc:
+            errors.extend(exc.error_list)
+    if errors:
+        raise InvalidInput(_sentence(ValidationError(errors), label))
     return value
 
 
-def _checked_comment(value, label: str, limit: int | None = None) -> str:
-    return _checked_text(value, label, comment_limit() if limit is None else min(limit, comment_limit()))
+def _content_from(fields: dict) -> dict:
+    unknown = set(fields) - set(ArticleVersion.CONTENT_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown version fields: {', '.join(sorted(unknown))}.")
+    content = _typed(ArticleVersion, fields)
+    return _validated(ArticleVersion(**content), content)
 
 
 def _checked_reference(ref) -> dict:
     if not isinstance(ref, dict):
         raise InvalidInput("Each reference must be a set of fields.")
-    unknown = set(ref) - set(REFERENCE_FIELDS)
+    unknown = set(ref) - set(Reference.CONTENT_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown reference fields: {', '.join(sorted(map(str, unknown)))}.")
     number = ref.get("number")
-    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_REFERENCE_NUMBER:
-        raise InvalidInput(f"A reference number is a whole number from 1 to {MAX_REFERENCE_NUMBER}.")
+    try:
+        validate_reference_number(number)  # before naming the reference by it
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages[0]) from None
     where = f"Reference {number}"
-    clean = {"number": number}
-    if ref.get("kind") not in ReferenceKind.values:
-        raise InvalidInput(f"{where}: choose its kind: " + ", ".join(map(str, ReferenceKind.labels)) + ".")
-    clean["kind"] = ref["kind"]
-    for name, label in REFERENCE_LABELS.items():
-        clean[name] = _checked_text(
-            ref.get(name), f"{label} of reference {number}", _field_limit(Reference, name)
-        ).strip()
-    if not clean["title"]:
-        raise InvalidInput(f"{where} needs a title.")
-    if clean["kind"] in KINDS_NEEDING_SOURCE and not clean["source"]:
-        label = ReferenceKind(clean["kind"]).label.lower()
-        raise InvalidInput(f"{where}: a {label} reference needs its source, the journal or publisher.")
-    year = ref.get("year")
-    last = timezone.now().year + 1
-    if year is not None and (
-        isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= last
-    ):
-        raise InvalidInput(f"{where}: enter a year between {FIRST_YEAR} and {last}.")
-    clean["year"] = year
-    if clean["doi"] and not DOI_RE.match(clean["doi"]):
-        raise InvalidInput(
-            f"{where}: a DOI starts with “10.”, a registrant code of at least four digits and a slash, "
-            "for example 10.1000/xyz123."
-        )
-    if clean["pmid"] and not PMID_RE.match(clean["pmid"]):
-        raise InvalidInput(f"{where}: a PubMed ID (PMID) is a number of up to nine digits.")
-    if clean["url"]:
-        try:
-            _web_url(clean["url"])
-        except ValidationError:
-            raise InvalidInput(
-                f"{where}: the URL must be a web address starting with http:// or https://."
-            ) from None
-    return clean
+    values = _typed(Reference, ref, where=where, strip=True)
+    return _validated(Reference(**values), Reference.CONTENT_FIELDS, where=where)
 
 
 def _checked_references(references) -> list[dict]:
-    references = list(references)
-    if len(references) > max_references():
-        raise InvalidInput(
-            f"A version can list at most {max_references()} references; this one has {len(references)}."
-        )
-    return [_checked_reference(ref) for ref in references]
+    references = [_checked_reference(ref) for ref in references]
+    try:
+        validate_reference_numbers([ref["number"] for ref in references])
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages[0]) from None
+    return references
 
 
 # Content ---------------------------------------------------------------------------------
 
 
 def _write_references(version: ArticleVersion, references: list[dict]) -> None:
-    references = _checked_references(references)
-    numbers = [ref.get("number") for ref in references]
-    if len(set(numbers)) != len(numbers):
-        raise InvalidInput("Two references have the same number.")
+    """Replace the draft's references with ``references``, checked by ``_checked_references``."""
     version.references.all().delete()
-    Reference.objects.bulk_create(
-        [
-            Reference(version=version, **{k: ref.get(k) for k in REFERENCE_FIELDS if k in ref})
-            for ref in references
-        ]
-    )
-
-
-def _content_from(fields: dict) -> dict:
-    unknown = set(fields) - set(VERSION_CONTENT_FIELDS)
-    if unknown:
-        raise InvalidInput(f"Unknown version fields: {', '.join(sorted(unknown))}.")
-    return {
-        name: _checked_text(value, CONTENT_LABELS[name], content_limit(name))
-        for name, value in fields.items()
-    }
+    Reference.objects.bulk_create([Reference(version=version, **ref) for ref in references])
 
 
 @transaction.atomic
@@ -254,18 +252,9 @@ def article_create(
     _require_perm(author, "articles.submit_version", "Only authors can start articles.")
     content = _content_from(content)
     references = _checked_references(references)
-    topic = _checked_text(topic, "topic", _field_limit(Article, "topic"))
-    try:
-        validate_slug(slug)
-    except (ValidationError, TypeError):
-        raise InvalidInput(
-            "An article's address uses only letters, numbers, hyphens and underscores."
-        ) from None
-    if len(slug) > _field_limit(Article, "slug"):
-        raise InvalidInput(f"An article's address has at most {_field_limit(Article, 'slug')} characters.")
-    if Article.objects.filter(slug=slug).exists():
-        raise InvalidInput(f"An article with the address “{slug}” already exists.")
-    article = Article.objects.create(slug=slug, topic=topic, created_by=author)
+    address = _typed(Article, {"slug": slug, "topic": topic})
+    address = _validated(Article(**address), address, unique=True)
+    article = Article.objects.create(created_by=author, **address)
     version = ArticleVersion.objects.create(article=article, number=1, author=author, **content)
     _write_references(version, references)
     audit.record(
@@ -300,11 +289,11 @@ def version_create_next(*, article: Article, author) -> ArticleVersion:
         number=latest.number + 1,
         author=author,
         based_on=latest,
-        **{name: getattr(latest, name) for name in VERSION_CONTENT_FIELDS if name != "change_note"},
+        **{name: getattr(latest, name) for name in ArticleVersion.CONTENT_FIELDS if name != "change_note"},
     )
     Reference.objects.bulk_create(
         [
-            Reference(version=version, **{k: getattr(ref, k) for k in REFERENCE_FIELDS})
+            Reference(version=version, **{k: getattr(ref, k) for k in Reference.CONTENT_FIELDS})
             for ref in latest.references.all()
         ]
     )
@@ -352,7 +341,7 @@ def version_edit_draft(
 def check_submittable(*, version: ArticleVersion) -> None:
     """Refuse, as ``version_submit`` would, a draft that lacks what the board needs (the
     workspace asks before it shows its confirmation)."""
-    missing = [name for name in ("title", "lead", "body") if not getattr(version, name).strip()]
+    missing = version.missing_to_submit()
     if missing and version.state == VersionState.DRAFT:
         raise InvalidInput(f"Fill in {', '.join(missing)} before submitting.")
 
@@ -424,7 +413,7 @@ def approval_blockers(version: ArticleVersion) -> list[str]:
 def version_approve(*, version: ArticleVersion, actor, message: str = "") -> ArticleVersion:
     """The editor's final approval: quorum met, no open request for changes, every citation
     resolved."""
-    message = _checked_comment(message, "note")
+    message = _checked_words(message, "note")
     version = _lock_version(version)
     if version.state == VersionState.UNDER_REVIEW:
         blockers = approval_blockers(version)
@@ -463,7 +452,7 @@ def _close_open_assignments(version: ArticleVersion, *, actor) -> None:
 
 @transaction.atomic
 def version_request_changes(*, version: ArticleVersion, actor, message: str) -> ArticleVersion:
-    message = _checked_comment(message, "comment to the author")
+    message = _checked_words(message, "comment to the author")
     if not message.strip():
         raise InvalidInput("Say what must change: the author reads this comment.")
     version = _lock_version(version)
@@ -477,7 +466,7 @@ def version_request_changes(*, version: ArticleVersion, actor, message: str) -> 
 
 @transaction.atomic
 def version_reject(*, version: ArticleVersion, actor, reason: str) -> ArticleVersion:
-    reason = _checked_comment(reason, "reason")
+    reason = _checked_words(reason, "reason")
     if not reason.strip():
         raise InvalidInput("Give the reason for rejecting: the author reads it.")
     version = _lock_version(version)
@@ -505,7 +494,7 @@ def version_publish(*, version: ArticleVersion, actor) -> ArticleVersion:
 
 @transaction.atomic
 def version_withdraw(*, version: ArticleVersion, actor, reason: str = "") -> ArticleVersion:
-    reason = _checked_comment(reason, "reason")
+    reason = _checked_words(reason, "reason")
     version = _lock_version(version)
     version = _transition(version, "withdraw", actor=actor, message=reason, reason=reason)
     _close_open_assignments(version, actor=actor)
@@ -515,7 +504,7 @@ def version_withdraw(*, version: ArticleVersion, actor, reason: str = "") -> Art
 @transaction.atomic
 def version_retract(*, version: ArticleVersion, actor, reason: str) -> ArticleVersion:
     """Take a published version off the site; readers see the retraction notice and reason."""
-    reason = _checked_comment(reason, "reason")
+    reason = _checked_words(reason, "reason")
     if not reason.strip():
         raise InvalidInput("Give the reason for the retraction: readers see it.")
     version = _lock_version(version)
@@ -620,7 +609,7 @@ def assignment_decline(
     *, assignment: ReviewAssignment, actor, reason: str, note: str = ""
 ) -> ReviewAssignment:
     """The invited reviewer says no, with a reason from the short list."""
-    note = _checked_comment(note, "note", _field_limit(ReviewAssignment, "decline_note"))
+    note = _checked_field(ReviewAssignment, "decline_note", note, label="note")
     version, assignment = _lock_assignment(assignment)
     if assignment.reviewer_id != getattr(actor, "pk", None):
         raise NotPermitted("Only the invited reviewer can decline this invitation.")
@@ -650,7 +639,7 @@ def assignment_decline(
 def assignment_withdraw(*, assignment: ReviewAssignment, actor, reason: str = "") -> ReviewAssignment:
     """An editor takes back an invitation or an accepted assignment."""
     _require_perm(actor, "articles.decide_version", "Only editors can withdraw an assignment.")
-    reason = _checked_comment(reason, "reason")
+    reason = _checked_words(reason, "reason")
     version, assignment = _lock_assignment(assignment)
     if not can_proceed(assignment.withdraw):
         raise TransitionRefused(f"This assignment is {assignment.get_state_display().lower()}.")
@@ -692,15 +681,9 @@ def review_record(
     doses_checked: bool = False,
 ) -> Review:
     """A board member's decision on the version they were assigned."""
-    comment_to_author = _checked_comment(
-        comment_to_author, "comment to the author", _field_limit(Review, "comment_to_author")
-    )
-    confidential_comment = _checked_comment(
-        confidential_comment, "confidential comment", _field_limit(Review, "confidential_comment")
-    )
-    conflict_statement = _checked_comment(
-        conflict_statement, "conflict statement", _field_limit(Review, "conflict_statement")
-    )
+    comment_to_author = _checked_field(Review, "comment_to_author", comment_to_author)
+    confidential_comment = _checked_field(Review, "confidential_comment", confidential_comment)
+    conflict_statement = _checked_field(Review, "conflict_statement", conflict_statement)
     version, assignment = _lock_assignment(assignment)
     _require_perm(actor, "articles.review_version", "Only board reviewers can record a review.")
     if assignment.reviewer_id != actor.pk:

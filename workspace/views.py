@@ -199,9 +199,7 @@ def version_detail(request, slug: str, number: int):
 
     ReferenceFormSet = reference_formset(extra=_blank_rows(version))
     if request.method == "GET":
-        form = VersionContentForm(
-            initial={name: getattr(version, name) for name in workflow.VERSION_CONTENT_FIELDS}
-        )
+        form = VersionContentForm(instance=version)
         formset = ReferenceFormSet(initial=reference_initial(version), prefix="refs")
         return render(request, "workspace/version_edit.html", _edit_context(request, version, form, formset))
 
@@ -277,9 +275,7 @@ def _submit_or_confirm(request, version, *, confirmed: str | None, saved: bool =
             author=request.user, slug=version.article.slug, number=version.number
         )
         if version.is_editable:
-            form = VersionContentForm(
-                initial={name: getattr(version, name) for name in workflow.VERSION_CONTENT_FIELDS}
-            )
+            form = VersionContentForm(instance=version)
             formset = reference_formset(extra=_blank_rows(version))(
                 initial=reference_initial(version), prefix="refs"
             )

@@ -9,40 +9,45 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from editorial.models import Decision, DeclineReason
+from editorial.models import Decision, DeclineReason, Review, ReviewAssignment, validate_comment_length
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(forms.ModelForm):
+    """A board member's review, with ``Review``'s limits on each comment."""
+
     refusal = "Choose a decision: approve, request changes or reject."
 
     decision = forms.ChoiceField(choices=Decision.choices, widget=forms.RadioSelect)
-    citations_checked = forms.BooleanField(
-        required=False, label="I checked every citation against its source."
-    )
-    doses_checked = forms.BooleanField(required=False, label="I checked every dose, unit and interval.")
-    no_conflict_declared = forms.BooleanField(
-        required=False, label="I declare no conflict of interest with this article."
-    )
-    conflict_statement = forms.CharField(
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Or describe the conflict of interest",
-    )
-    comment_to_author = forms.CharField(
-        required=False,
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        label="Comment to the author",
-        help_text="The author reads this. Required unless you approve.",
-    )
-    confidential_comment = forms.CharField(
-        required=False,
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        label="Confidential comment to the editors",
-        help_text="Never shown to the author or to readers.",
-    )
+
+    class Meta:
+        model = Review
+        fields = [
+            "decision",
+            "citations_checked",
+            "doses_checked",
+            "no_conflict_declared",
+            "conflict_statement",
+            "comment_to_author",
+            "confidential_comment",
+        ]
+        labels = {
+            "citations_checked": "I checked every citation against its source.",
+            "doses_checked": "I checked every dose, unit and interval.",
+            "no_conflict_declared": "I declare no conflict of interest with this article.",
+            "conflict_statement": "Or describe the conflict of interest",
+            "comment_to_author": "Comment to the author",
+            "confidential_comment": "Confidential comment to the editors",
+        }
+        help_texts = {
+            "no_conflict_declared": "",
+            "comment_to_author": "The author reads this. Required unless you approve.",
+            "confidential_comment": "Never shown to the author or to readers.",
+        }
+        widgets = {
+            "conflict_statement": forms.Textarea(attrs={"rows": 2}),
+            "comment_to_author": forms.Textarea(attrs={"rows": 5}),
+            "confidential_comment": forms.Textarea(attrs={"rows": 3}),
+        }
 
 
 class DeclineForm(forms.Form):
@@ -50,17 +55,22 @@ class DeclineForm(forms.Form):
 
     reason = forms.ChoiceField(choices=DeclineReason.choices)
     note = forms.CharField(
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Note to the editors",
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to the editors"
     )
+
+    def clean_note(self) -> str:
+        # The assignment's own field holds the note: its validators are the limit.
+        note = self.cleaned_data["note"]
+        ReviewAssignment._meta.get_field("decline_note").run_validators(note)
+        return note
 
 
 class MessageForm(forms.Form):
     """The words a decision needs: the comment to the author, or the reason."""
 
-    message = forms.CharField(required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
+    message = forms.CharField(
+        required=False, validators=[validate_comment_length], widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 def default_due_dates(today: date | None = None) -> tuple[date, date]:

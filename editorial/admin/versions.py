@@ -249,7 +249,7 @@ class ArticleVersionAdmin(ReadOnlyAdmin):
         assignment = get_object_or_404(version.assignments.select_related("reviewer"), pk=assignment_id)
         try:
             workflow.assignment_withdraw(
-                assignment=assignment, actor=request.user, reason=request.POST.get("reason", "")[:2000]
+                assignment=assignment, actor=request.user, reason=request.POST.get("reason", "")
             )
         except WorkflowError as exc:
             messages.error(request, exc.message)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import ArticleVersion
+from articles.models import ArticleVersion, Reference
 from editorial import workflow
 from editorial.errors import NotPermitted, TransitionRefused
 from editorial.models import AuditEvent, Decision, Review, ReviewAssignment
@@ -31,7 +31,7 @@ def snapshot(version_pk: int) -> tuple:
         sorted(ReviewAssignment.objects.filter(version=version).values_list("reviewer_id", "state")),
         Review.objects.filter(version=version).count(),
         ArticleVersion.objects.filter(article_id=version.article_id).count(),
-        tuple(getattr(version, name) for name in workflow.VERSION_CONTENT_FIELDS),
+        tuple(getattr(version, name) for name in ArticleVersion.CONTENT_FIELDS),
     )
 
 
@@ -148,7 +148,7 @@ def press_admin(client, verb: str, version: ArticleVersion, *, newcomer=None, as
 
 
 def _content_post(version: ArticleVersion) -> dict:
-    data = {name: getattr(version, name) for name in workflow.VERSION_CONTENT_FIELDS}
+    data = {name: getattr(version, name) for name in ArticleVersion.CONTENT_FIELDS}
     data["title"] = "Is this a new question?"
     refs = list(version.references.all())
     data.update(
@@ -161,7 +161,7 @@ def _content_post(version: ArticleVersion) -> dict:
         }
     )
     for index, ref in enumerate(refs):
-        for name in workflow.REFERENCE_FIELDS:
+        for name in Reference.CONTENT_FIELDS:
             value = getattr(ref, name)
             data[f"refs-{index}-{name}"] = "" if value is None else str(value)
     return data

@@ -201,7 +201,16 @@ def test_two_references_with_one_number_are_refused(author_client, author):
     version = flows.draft(author)
     response = post_edit(author_client, version, rows=[ref(1), ref(1, title="Another")])
     assert response.status_code == 400
-    assert "Reference 1 is already listed above" in response.content.decode()
+    # articles.rules' message, beside the second row's number only
+    html = response.content.decode()
+    first_row, second_row = html.split('id="reference-row-1"')
+    assert "ws-field-number ws-field-invalid" not in first_row
+    group = re.search(
+        r'<div class="ws-field ws-field-number ws-field-invalid">(.*?)</div>\s*(?=<div class="ws-field|</div>)',
+        second_row,
+        re.S,
+    )
+    assert group and "Reference 1 is listed twice: give each reference its own number." in group.group(1)
 
 
 def test_a_blank_row_is_ignored_and_a_deleted_row_is_removed(author_client, author):
