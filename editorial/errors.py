@@ -19,9 +19,15 @@ class NotPermitted(WorkflowError):
 
 
 class InvalidInput(WorkflowError):
-    """Something the action needs is missing or wrong (a comment, a declaration)."""
+    """Something the action needs is missing or wrong (a comment, a declaration). ``fields``
+    names each input at fault with what is wrong with it, so a form can show every problem at
+    once, beside its field."""
 
     status = 400
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
 
 
 class TransitionRefused(WorkflowError):

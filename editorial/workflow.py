@@ -667,6 +667,34 @@ def _review_digest(review: Review) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+CHECK_BEFORE_APPROVING = "Before approving, check the citations against their sources and the doses."
+
+
+def _review_problems(
+    *, decision, comment_to_author, no_conflict_declared, conflict_statement, citations_checked, doses_checked
+) -> dict[str, str]:
+    """Everything wrong with a review, each under the field at fault (all at once, so the
+    reviewer can fix them in one go)."""
+    problems = {}
+    if decision not in Decision.values:
+        problems["decision"] = f"Unknown decision “{decision}”."
+    if not no_conflict_declared and not conflict_statement.strip():
+        problems["no_conflict_declared"] = (
+            "Declare that you have no conflict of interest, or describe the conflict."
+        )
+    if conflict_statement.strip() and decision == Decision.APPROVE:
+        problems["conflict_statement"] = (
+            "A reviewer with a declared conflict of interest cannot approve; decline the assignment instead."
+        )
+    if decision == Decision.APPROVE and not citations_checked:
+        problems["citations_checked"] = CHECK_BEFORE_APPROVING
+    if decision == Decision.APPROVE and not doses_checked:
+        problems["doses_checked"] = CHECK_BEFORE_APPROVING
+    if decision in Decision.values and decision != Decision.APPROVE and not comment_to_author.strip():
+        problems["comment_to_author"] = "Say what must change: the author reads this comment."
+    return problems
+
+
 @transaction.atomic
 def review_record(
     *,
@@ -697,18 +725,16 @@ def review_record(
         )
     if assignment.state not in (AssignmentState.INVITED, AssignmentState.ACCEPTED):
         raise TransitionRefused(f"This assignment is {assignment.get_state_display().lower()}.")
-    if decision not in Decision.values:
-        raise InvalidInput(f"Unknown decision “{decision}”.")
-    if not no_conflict_declared and not conflict_statement.strip():
-        raise InvalidInput("Declare that you have no conflict of interest, or describe the conflict.")
-    if conflict_statement.strip() and decision == Decision.APPROVE:
-        raise InvalidInput(
-            "A reviewer with a declared conflict of interest cannot approve; decline the assignment instead."
-        )
-    if decision == Decision.APPROVE and not (citations_checked and doses_checked):
-        raise InvalidInput("Before approving, check the citations against their sources and the doses.")
-    if decision != Decision.APPROVE and not comment_to_author.strip():
-        raise InvalidInput("Say what must change: the author reads this comment.")
+    problems = _review_problems(
+        decision=decision,
+        comment_to_author=comment_to_author,
+        no_conflict_declared=no_conflict_declared,
+        conflict_statement=conflict_statement,
+        citations_checked=citations_checked,
+        doses_checked=doses_checked,
+    )
+    if problems:
+        raise InvalidInput(" ".join(dict.fromkeys(problems.values())), fields=problems)
     before = assignment.state
     review = Review.objects.create(
         assignment=assignment,

@@ -230,6 +230,9 @@ class ArticleVersionAdmin(ReadOnlyAdmin):
                 entry.call(assignment=self._my_assignment(version, user), actor=user, **fields)
         except WorkflowError as exc:
             messages.error(request, exc.message)
+            for name, problem in getattr(exc, "fields", {}).items():
+                if form is not None and name in form.fields:
+                    form.add_error(name, problem)  # beside its field, all at once
             version = self._version(request, object_id)  # as it is now: nothing was written
             return self.version_page(request, version, forms={verb: form} if form else {}, status=exc.status)
         messages.success(request, entry.done_for(version))

@@ -118,3 +118,17 @@ def test_after_a_refused_save_the_citation_check_reads_what_is_on_screen(client,
     assert "Citations with no reference: <strong>2, 7</strong>" in html
     version.refresh_from_db()
     assert version.body != "Cites [1], [2] and [7]."
+
+
+def test_every_checklist_problem_shows_at_once_beside_its_checkbox(client, author, editor, reviewers):
+    version = flows.under_review(author, editor, reviewers[:1])
+    client.force_login(reviewers[0])
+    response = client.post(version_page(version), {"verb": "review", "decision": "approve"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    for field in ("citations_checked", "doses_checked", "no_conflict_declared"):
+        # the error list comes right before the checkbox it is about
+        assert re.search(
+            r'<ul class="errorlist"[^>]*>.*?</ul><p><input type="checkbox" name="' + field, html
+        ), field
+    assert version.reviews.count() == 0
