@@ -116,8 +116,7 @@ class ReferenceForm(forms.ModelForm):
         fields = Reference.CONTENT_FIELDS
         formfield_callback = _reference_formfield
         help_texts = {
-            "number": "The number you cite: [1].",
-            "source": "Journal or publisher. Required for research and guidelines.",
+            "source": "The journal or publisher.",
             "doi": "For example 10.1000/xyz123",
             "pmid": "Digits only",
         }
@@ -126,6 +125,17 @@ class ReferenceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["number"].widget.attrs.update(min=1, max=MAX_REFERENCE_NUMBER)
         self.fields["kind"].choices = [("", "Choose a kind"), *ReferenceKind.choices]
+        number = self.initial.get("number") or (
+            self.data.get(self.add_prefix("number")) if self.data else None
+        )
+        self.fields["number"].help_text = (
+            f"Cite it in the text as [{number}]." if number else "The number you cite in the text, as in [1]."
+        )
+        # Say which fields a reference cannot do without, before a save says it.
+        for field in self.fields.values():
+            if field.required:
+                field.label = f"{field.label} (required)"
+        self.fields["source"].label = f"{self.fields['source'].label} (required for research and guidelines)"
 
     def clean_doi(self) -> str:
         return doi_from(self.cleaned_data["doi"])

@@ -132,3 +132,20 @@ def test_every_checklist_problem_shows_at_once_beside_its_checkbox(client, autho
             r'<ul class="errorlist"[^>]*>.*?</ul><p><input type="checkbox" name="' + field, html
         ), field
     assert version.reviews.count() == 0
+
+
+def test_each_reference_row_names_its_own_number_and_marks_what_is_required(client, author):
+    version = flows.draft(author, references=[])
+    client.force_login(author)
+    html = client.get(reverse("workspace:version", args=[version.article.slug, 1])).content.decode()
+    assert "Cite it in the text as [1]." in html and "Cite it in the text as [2]." in html
+    assert "Title (required)" in html and "Kind (required)" in html
+    assert "Source (required for research and guidelines)" in html
+
+
+def test_an_author_who_opens_the_admin_is_shown_the_way_to_the_workspace(client, author):
+    client.force_login(author)
+    response = client.get("/admin/", follow=True)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<a href="{reverse("workspace:dashboard")}">author workspace</a>' in html
