@@ -94,6 +94,7 @@ def test_first_hour_of_an_author_and_the_board_through_the_pages(browser_page):
     page.click("button:has-text('Sign in')")
     page.wait_for_url("**/author/")
     page.click("text=Start an article >> nth=0")
+    page.wait_for_load_state("load")  # slug.js is deferred: let it listen before typing
     page.fill("#id_title", "Is a fictional remedy useful for imaginary cramps?")
     expect(page.locator("#id_slug")).to_have_value(SLUG, timeout=10_000)
     page.click("button:has-text('Start the article')")

@@ -46,6 +46,7 @@ def test_author_writes_submits_reads_the_board_and_resubmits(browser_page):
 
     # Start an article: the address is proposed from the title.
     page.click("text=Start an article >> nth=0")
+    page.wait_for_load_state("load")  # slug.js is deferred: let it listen before typing
     page.fill("#id_title", "Is a fictional remedy useful for imaginary cramps?")
     # slug.js fills the address on input; wait for it (bounded) rather than race the script
     # (expect polls from Playwright's own script: a wait_for_function string is an eval the

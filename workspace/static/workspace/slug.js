@@ -6,7 +6,7 @@
     return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
       .replace(/[^\w\s-]/g, "").trim().replace(/[-\s]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 120).replace(/-+$/, "");
   }
-  document.addEventListener("DOMContentLoaded", function () {
+  function start() {
     var title = document.getElementById("id_title");
     var slug = document.getElementById("id_slug");
     if (!title || !slug) { return; }
@@ -15,5 +15,12 @@
     title.addEventListener("input", function () {
       if (!touched) { slug.value = slugify(title.value); }
     });
-  });
+    // A title typed before this script ran (a fast typist, an autofill) is proposed too.
+    if (!touched && title.value) { slug.value = slugify(title.value); }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
 })();
