@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: help
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-15s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,12 @@ demo: migrate ## Load the demo board and publish the baclofen article (safe twic
 run: demo ## Set up everything, then serve the site with a Celery worker and beat
 	HOST=$(HOST) PORT=$(PORT) bin/run-dev
 
+.PHONY: test-packages
+test-packages: ## Install Chromium and redis-server if missing (as root; otherwise name the command)
+	@bin/need-packages /usr/bin/chromium=chromium redis-server=redis-server
+
 .PHONY: test
-test: install ## Run the whole suite against PostgreSQL and Redis
+test: test-packages install ## Run the whole suite against PostgreSQL and Redis
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
@@ -47,8 +51,12 @@ lint: install ## ruff check and format check
 
 BENCH := cd bench && ../$(BIN)/python
 
+.PHONY: bench-packages
+bench-packages: ## Install wrk (the reader benchmark's load generator) if missing
+	@bin/need-packages wrk=wrk
+
 .PHONY: bench
-bench: install ## All benchmarks at full size (PostgreSQL, Redis, wrk); prints name: value lines
+bench: bench-packages install ## All benchmarks at full size (PostgreSQL, Redis, wrk); prints name: value lines
 	$(BENCH) reader_throughput.py --seconds 10 --rounds 2
 	$(BENCH) query_budget.py --references 5,50,500 --events 10,100,1000
 	$(BENCH) reminder_sweep.py --assignments 100000
@@ -56,7 +64,7 @@ bench: install ## All benchmarks at full size (PostgreSQL, Redis, wrk); prints n
 	$(BENCH) first_run.py
 
 .PHONY: bench-quick
-bench-quick: install ## The benchmarks at small sizes (under two minutes; part of .ci/run)
+bench-quick: bench-packages install ## The benchmarks at small sizes (under two minutes; part of .ci/run)
 	$(BENCH) reader_throughput.py --seconds 3 --rounds 1
 	$(BENCH) query_budget.py --references 5,50 --events 10,100
 	$(BENCH) reminder_sweep.py --assignments 10000

@@ -62,14 +62,14 @@ def browser_page(live_server):
     """A Playwright page in Debian's Chromium, against the live test server.
 
     Browser tests are marked ``browser`` and run in ``make test``; they fail, never skip,
-    when Chromium is missing (``.ci/run`` installs it).
+    when Chromium is missing (``make test`` installs it: ``bin/need-packages``).
     """
     import os
 
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+        pytest.fail(f"{CHROMIUM} is missing: make test installs it (as root), or apt-get install -y chromium")
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
     # itself (not the server) are still synchronous.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
