@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Tests run on the real stack: PostgreSQL and Redis on this machine, unless told otherwise.
+# When nothing answers there, bin/test-stack starts throwaway ones for the run.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/medreview
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
@@ -41,8 +42,9 @@ test-packages: ## Install Chromium and redis-server if missing (as root; otherwi
 	@bin/need-packages /usr/bin/chromium=chromium redis-server=redis-server
 
 .PHONY: test
-test: test-packages install ## Run the whole suite against PostgreSQL and Redis
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+test: test-packages install ## Run the whole suite on PostgreSQL and Redis (throwaway ones if none answer)
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) bin/test-stack \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: install ## ruff check and format check
