@@ -9,6 +9,8 @@ PORT ?= 8000
 # When nothing answers there, bin/test-stack starts throwaway ones for the run.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/medreview
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# pytest-xdist workers, each with a test database of its own (0: one process, no xdist).
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 
@@ -44,7 +46,7 @@ test-packages: ## Install Chromium and redis-server if missing (as root; otherwi
 .PHONY: test
 test: test-packages install ## Run the whole suite on PostgreSQL and Redis (throwaway ones if none answer)
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) bin/test-stack \
-		$(BIN)/python -m pytest $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: install ## ruff check and format check

@@ -8,6 +8,16 @@ from tests.integration.guard import (  # noqa: F401
     pytest_deselected,
     pytest_runtest_logreport,
     pytest_sessionfinish,
+    pytest_testnodedown,
+)
+
+# Marks by file name and folder, and the suite on several pytest-xdist workers.
+from tests.parallel import (  # noqa: F401
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_configure_node,
+    pytest_unconfigure,
+    pytest_xdist_make_scheduler,
 )
 
 
