@@ -32,7 +32,7 @@ FILE_MARKS = {
     "test_races.py": "races",
     "test_http_races.py": "races",
 }
-FOLDER_MARKS = {"integration": "integration"}
+FOLDER_MARKS = {"integration": "integration", "browser": "browser"}
 # The first of these marks a test has is its group.
 GROUPS = ("browser", "races", "integration")
 GROUPS_FOLDER = "medreview_xdist_groups"
