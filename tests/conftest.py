@@ -6,6 +6,16 @@ from tests.integration.guard import (  # noqa: F401
     pytest_deselected,
     pytest_runtest_logreport,
     pytest_sessionfinish,
+    pytest_testnodedown,
+)
+
+# Marks by file name and folder, and the suite on several pytest-xdist workers.
+from tests.parallel import (  # noqa: F401
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_configure_node,
+    pytest_unconfigure,
+    pytest_xdist_make_scheduler,
 )
 from tests.support.factories import make_user
 
@@ -64,14 +74,14 @@ def browser_page(live_server):
     """A Playwright page in Debian's Chromium, against the live test server.
 
     Browser tests are marked ``browser`` and run in ``make test``; they fail, never skip,
-    when Chromium is missing (``.ci/run`` installs it).
+    when Chromium is missing (``make test`` installs it: ``bin/need-packages``).
     """
     import os
 
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+        pytest.fail(f"{CHROMIUM} is missing: make test installs it (as root), or apt-get install -y chromium")
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
     # itself (not the server) are still synchronous.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -36,9 +36,12 @@ def redis_url() -> str:
     return url
 
 
-@pytest.fixture(scope="session")
+# The queue and the worker last as long as the tests in this folder, not the session: the other
+# tests in the same process (a pytest-xdist worker runs others after these) publish to the
+# default queue again, where no worker of ours takes their tasks from under them.
+@pytest.fixture(scope="package")
 def celery_queue(redis_url):
-    """A queue of this test session's own, so no other worker on the same Redis takes our
+    """A queue of this run's own, so no other worker on the same Redis takes our
     tasks, and our worker takes no one else's."""
     name = f"medreview-test-{uuid.uuid4().hex[:12]}"
     saved = celery_app.conf.task_default_queue
@@ -76,7 +79,7 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def celery_worker(django_db_setup, django_db_blocker, redis_url, celery_queue, tmp_path_factory):
     """``celery -A config worker --pool=solo`` on this session's queue and test database, with
     mail written to files under a temporary folder."""

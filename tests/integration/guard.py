@@ -5,6 +5,10 @@ ignored ``tests/integration``.
 A full run is ``pytest`` with no paths (``make test``, ``.ci/run``) and no ``-k``, ``--lf``
 or ``--collect-only``; ``-m "not browser"`` is still a full run, ``-m "not integration"``
 is refused.
+
+Under pytest-xdist the controller judges: it hears every test's report, and each worker,
+which collected (and deselected) the tests itself, tells it what it deselected when it ends.
+A worker never judges the run by the share of the tests it happened to get.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import pytest
 
 MARK = "integration"
+WORKER_OUTPUT = "integration_deselected"
 _seen = {"passed": 0, "skipped": [], "deselected": []}
 
 
@@ -20,6 +25,10 @@ def _full_run(config) -> bool:
     if option.keyword or getattr(option, "lf", False) or getattr(option, "collectonly", False):
         return False
     return config.args_source == pytest.Config.ArgsSource.TESTPATHS
+
+
+def _xdist_worker(config) -> bool:
+    return hasattr(config, "workerinput")
 
 
 def pytest_deselected(items):
@@ -35,7 +44,17 @@ def pytest_runtest_logreport(report):
         _seen["passed"] += 1
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist, on the controller: a worker ended; every worker deselected the same tests."""
+    deselected = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT, [])
+    _seen["deselected"] = sorted(set(_seen["deselected"]) | set(deselected))
+
+
 def pytest_sessionfinish(session, exitstatus):
+    if _xdist_worker(session.config):
+        session.config.workeroutput[WORKER_OUTPUT] = _seen["deselected"]
+        return
     if not _full_run(session.config):
         return
     problems = []
