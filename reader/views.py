@@ -7,7 +7,7 @@ import hashlib
 from datetime import datetime
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from articles.models import ReferenceKind, VersionState
+from editorial import audit_heads
 from editorial import selectors as editorial_selectors
 from editorial.audit import action_label
 from editorial.models import AuditAction
@@ -226,3 +227,30 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /author/", "Disallow: /audience/"]
     lines.append(f"Sitemap: {request.build_absolute_uri(reverse('reader:sitemap'))}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+# The signed audit heads ------------------------------------------------------------------------
+# Anyone may keep copies of the heads file and the key, and later check the board's record with
+# ``verify_audit --heads`` (or any Ed25519 library): editorial/audit_heads.py writes and signs
+# them; these views only read.
+@require_safe
+def audit_heads_json(request: HttpRequest) -> HttpResponse:
+    """The newest signed heads file, as written."""
+    path = audit_heads.newest_heads_file()
+    if path is None:
+        return HttpResponseNotFound(
+            "No signed audit heads have been written yet: the first is written within the hour.\n",
+            content_type="text/plain; charset=utf-8",
+        )
+    response = FileResponse(path.open("rb"), content_type="application/json")
+    response.headers["Content-Disposition"] = f'inline; filename="{path.name}"'
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_safe
+def audit_key(request: HttpRequest) -> HttpResponse:
+    """The public half of the key that signs the heads (PEM)."""
+    response = HttpResponse(audit_heads.public_key_pem(), content_type="text/plain; charset=utf-8")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
