@@ -97,7 +97,8 @@ def _render_article(request: HttpRequest, *, slug: str, audience: str, token: st
     shown = selectors.article_for_reader(slug=slug)
     article, version, references = shown.article, shown.version, shown.references
     published = version.state == VersionState.PUBLISHED
-    events = list(editorial_selectors.public_history(article=article))
+    trail = editorial_selectors.public_trail(article=article)  # the history and the chain head, one query
+    events = trail.events
     history = _history_by_version(events)
     approvals = list(editorial_selectors.approving_reviews(version=version)) if not shown.pending else []
     update_under_review = published and editorial_selectors.update_under_review(article=article)
@@ -111,6 +112,7 @@ def _render_article(request: HttpRequest, *, slug: str, audience: str, token: st
         pending=shown.pending,
         approvals=approvals,
         history=history,
+        trail=trail,
         update_under_review=update_under_review,
         canonical_url=url,
     )
