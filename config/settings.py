@@ -269,7 +269,8 @@ EDITORIAL = {
     "MAX_BODY_CHARS": env.int("EDITORIAL_MAX_BODY_CHARS", default=100_000),
     "MAX_REFERENCES": env.int("EDITORIAL_MAX_REFERENCES", default=80),
     "MAX_COMMENT_CHARS": env.int("EDITORIAL_MAX_COMMENT_CHARS", default=10_000),
-    # How often beat writes a new signed heads file of the audit chains (editorial/audit_heads.py).
+    # How often beat advances every audit chain's checkpoint (editorial/checkpoints.py) and
+    # writes a new signed heads file (editorial/audit_heads.py).
     "AUDIT_VERIFY_MINUTES": env.int("EDITORIAL_AUDIT_VERIFY_MINUTES", default=60),
     # Links in emails start with this.
     "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/"),
@@ -282,6 +283,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "editorial.tasks.sweep_reminders",
         "schedule": EDITORIAL["SWEEP_MINUTES"] * 60,
         "options": {"expires": EDITORIAL["SWEEP_MINUTES"] * 60},
+    },
+    "editorial-audit-checkpoints": {
+        "task": "editorial.tasks.verify_audit_checkpoints",
+        "schedule": EDITORIAL["AUDIT_VERIFY_MINUTES"] * 60,
+        "options": {"expires": EDITORIAL["AUDIT_VERIFY_MINUTES"] * 60},
     },
     "editorial-audit-heads": {
         "task": "editorial.tasks.write_audit_heads",

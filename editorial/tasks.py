@@ -6,7 +6,7 @@ import smtplib
 
 from celery import shared_task
 
-from editorial import audit_heads, notifications, reminders
+from editorial import audit_heads, checkpoints, notifications, reminders
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -14,6 +14,12 @@ def sweep_reminders() -> int:
     """Beat's periodic sweep: claim and queue whatever the reminder policy says is due."""
     result = reminders.sweep()
     return len(result.claimed)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def verify_audit_checkpoints() -> int:
+    """Beat's periodic check: advance every chain's checkpoint; return how many are broken."""
+    return sum(not result.ok for result in checkpoints.advance_all())
 
 
 @shared_task(acks_late=True, ignore_result=True)

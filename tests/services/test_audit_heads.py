@@ -17,6 +17,7 @@ from django.db import connection
 from editorial import audit, audit_heads, tasks
 from editorial.models import AuditEvent
 from tests.support import flows
+from tests.support.tampering import rewrite_history
 
 pytestmark = pytest.mark.django_db
 
@@ -32,34 +33,6 @@ def verify(*args) -> str:
     out = io.StringIO()
     call_command("verify_audit", *args, stdout=out)
     return out.getvalue()
-
-
-def rewrite_history(article_id: int, seq: int, message: str) -> None:
-    """What a database superuser can do: switch the audit triggers off, change one event's
-    message, recompute that event's hash and every later one, switch the triggers back on."""
-    rows = list(
-        AuditEvent.objects.filter(article_id=article_id, seq__gte=seq - 1)
-        .order_by("seq")
-        .values("id", *audit.HASH_FIELDS, "hash")
-    )
-    prev_hash = rows[0]["hash"] if seq > 1 else audit.GENESIS
-    with connection.cursor() as cursor:
-        # The test's own inserts left deferred foreign-key checks pending; ALTER TABLE needs none.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("ALTER TABLE editorial_auditevent DISABLE TRIGGER editorial_audit_no_update")
-        for row in rows:
-            if row["seq"] < seq:
-                continue
-            if row["seq"] == seq:
-                row["message"] = message
-            row["prev_hash"] = prev_hash
-            row["hash"] = audit.compute_hash(row)
-            prev_hash = row["hash"]
-            cursor.execute(
-                "UPDATE editorial_auditevent SET message = %s, prev_hash = %s, hash = %s WHERE id = %s",
-                [row["message"], row["prev_hash"], row["hash"], row["id"]],
-            )
-        cursor.execute("ALTER TABLE editorial_auditevent ENABLE TRIGGER editorial_audit_no_update")
 
 
 def test_audit_heads_signs_every_articles_newest_event(author, editor, reviewers, tmp_path):
