@@ -28,9 +28,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from articles.models import Article
 from editorial.models import AuditEvent
 
 HEADS_FORMAT = "medreview-audit-heads/1"
@@ -103,24 +104,28 @@ def key_id(key: Ed25519PublicKey) -> str:
 
 # The heads -------------------------------------------------------------------------------------
 def current_heads() -> list[dict]:
-    """Every article's newest event (one query): article id and slug, event number, hash, time."""
+    """Every article's newest event (one query): article id, event number, hash, time, and the
+    slug of an article readers may open. The file is public: an article not yet published (or
+    never) is named by its id only, as its address is not public either."""
     newest_seq = (
         AuditEvent.objects.filter(article_id=OuterRef("article_id")).order_by("-seq").values("seq")[:1]
     )
+    readable = Article.objects.readable().filter(pk=OuterRef("article_id"))
     rows = (
         AuditEvent.objects.filter(seq=Subquery(newest_seq))
+        .annotate(readable=Exists(readable))
         .order_by("article_id")
-        .values_list("article_id", "article__slug", "seq", "hash", "created_at")
+        .values_list("article_id", "article__slug", "readable", "seq", "hash", "created_at")
     )
     return [
         {
             "article_id": article_id,
-            "slug": slug,
+            "slug": slug if readable else None,
             "seq": seq,
             "hash": digest,
             "created_at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
         }
-        for article_id, slug, seq, digest, created_at in rows
+        for article_id, slug, readable, seq, digest, created_at in rows
     ]
 
 
@@ -220,7 +225,7 @@ class HeadMismatch:
     reason: str
 
     def __str__(self) -> str:
-        return f"article “{self.slug}” (id {self.article_id}), event {self.seq}: {self.reason}"
+        return f"article “{self.slug or '?'}” (id {self.article_id}), event {self.seq}: {self.reason}"
 
 
 def compare_heads(heads: list[dict], *, batch: int = 500) -> list[HeadMismatch]:
@@ -248,4 +253,8 @@ def compare_heads(heads: list[dict], *, batch: int = 500) -> list[HeadMismatch]:
                 "(the history was rewritten after the file was signed)"
             )
             mismatches.append(HeadMismatch(head["article_id"], head["slug"], head["seq"], reason))
-    return mismatches
+    # The file names unpublished articles by id only; whoever runs the check may see their slugs.
+    slugs = dict(Article.objects.filter(pk__in=[m.article_id for m in mismatches]).values_list("pk", "slug"))
+    return [
+        HeadMismatch(m.article_id, m.slug or slugs.get(m.article_id, ""), m.seq, m.reason) for m in mismatches
+    ]

@@ -53,6 +53,15 @@ def test_audit_heads_signs_every_articles_newest_event(author, editor, reviewers
     assert verify("--heads", str(path)).strip().endswith("are still in today's chains: OK")
 
 
+def test_the_public_file_names_an_unpublished_article_by_id_only(author, tmp_path):
+    # the heads file is served publicly: an address readers cannot open is not in it
+    version = flows.submitted(author, slug="not-public-yet")
+    path, _ = sign_heads(tmp_path)
+    (head,) = audit_heads.read_heads_file(path)["heads"]
+    assert head["article_id"] == version.article_id and head["slug"] is None
+    assert b"not-public-yet" not in path.read_bytes()
+
+
 def test_a_rewritten_history_passes_the_chain_check_and_fails_the_signed_heads(
     on_postgres, author, editor, reviewers, tmp_path
 ):
