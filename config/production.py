@@ -12,7 +12,7 @@ from config.settings import *  # noqa: F403
 from config.settings import env
 
 # Set in the environment or in .env (which the base settings read): not left to a default.
-for _name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"):
+for _name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "AUDIT_SIGNING_KEY"):
     if not env.ENVIRON.get(_name):
         raise ImproperlyConfigured(f"{_name} must be set in production.")
 

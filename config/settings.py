@@ -269,6 +269,9 @@ EDITORIAL = {
     "MAX_BODY_CHARS": env.int("EDITORIAL_MAX_BODY_CHARS", default=100_000),
     "MAX_REFERENCES": env.int("EDITORIAL_MAX_REFERENCES", default=80),
     "MAX_COMMENT_CHARS": env.int("EDITORIAL_MAX_COMMENT_CHARS", default=10_000),
+    # How often beat advances every audit chain's checkpoint (editorial/checkpoints.py) and
+    # writes a new signed heads file (editorial/audit_heads.py).
+    "AUDIT_VERIFY_MINUTES": env.int("EDITORIAL_AUDIT_VERIFY_MINUTES", default=60),
     # Links in emails start with this.
     "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/"),
 }
@@ -281,7 +284,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": EDITORIAL["SWEEP_MINUTES"] * 60,
         "options": {"expires": EDITORIAL["SWEEP_MINUTES"] * 60},
     },
+    "editorial-audit-checkpoints": {
+        "task": "editorial.tasks.verify_audit_checkpoints",
+        "schedule": EDITORIAL["AUDIT_VERIFY_MINUTES"] * 60,
+        "options": {"expires": EDITORIAL["AUDIT_VERIFY_MINUTES"] * 60},
+    },
+    "editorial-audit-heads": {
+        "task": "editorial.tasks.write_audit_heads",
+        "schedule": EDITORIAL["AUDIT_VERIFY_MINUTES"] * 60,
+        "options": {"expires": EDITORIAL["AUDIT_VERIFY_MINUTES"] * 60},
+    },
 }
+
+# Signed chain heads (editorial/audit_heads.py). The Ed25519 private key that signs them: PEM
+# (PKCS#8) or base64 of its 32 raw bytes, read as it is (see SECRET_KEY). Unset, a key is
+# generated once into AUDIT_SIGNING_KEY_FILE (mode 0600); production requires the setting.
+AUDIT_SIGNING_KEY = env.ENVIRON.get("AUDIT_SIGNING_KEY", "")
+AUDIT_SIGNING_KEY_FILE = VAR_DIR / "audit-signing-key.pem"
+# Where beat writes the signed heads files; the newest is served at /audit/heads.json.
+AUDIT_HEADS_DIR = Path(env.str("AUDIT_HEADS_DIR", default=str(VAR_DIR / "audit-heads")))
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Max, Min, OuterRef, Subquery
+from django.dispatch import Signal
 from django.utils import timezone
 
 from articles.models import Article, ArticleVersion
@@ -25,6 +26,10 @@ from editorial.models import PUBLIC_AUDIT_ACTIONS, AuditAction, AuditEvent
 from editorial.roles import member_name
 
 GENESIS = "0" * 64
+
+# Sent by ``record_many`` with ``article_ids`` (its bulk insert sends no ``post_save``): the
+# chains of these articles grew, so what shows their head (the reader's page) must refresh.
+chain_extended = Signal()
 
 
 HASH_FIELDS = (
@@ -169,9 +174,9 @@ def record_many(events: list[dict]) -> list[AuditEvent]:
     once, each event chained to the one before it, and all inserted together. Each dict holds
     ``article_id``, ``version_id``, ``action``, ``message`` and ``data``.
 
-    The facts and hashes are exactly ``record``'s. ``bulk_create`` sends no ``post_save``, so
-    listeners (the reader's page cache) do not hear of these events: use it only for actions
-    readers never see."""
+    The facts and hashes are exactly ``record``'s. ``bulk_create`` sends no ``post_save``:
+    listeners hear of the batch through ``chain_extended`` instead (the reader's page shows the
+    chain head). Use it only for actions readers never see."""
     if not events:
         return []
     if not connection.in_atomic_block:
@@ -215,7 +220,9 @@ def record_many(events: list[dict]) -> list[AuditEvent]:
         digest = compute_hash(values)
         heads[event["article_id"]] = (values["seq"], digest)
         rows.append(AuditEvent(**values, hash=digest))
-    return AuditEvent.objects.bulk_create(rows)
+    created = AuditEvent.objects.bulk_create(rows)
+    chain_extended.send(sender=AuditEvent, article_ids=article_ids)
+    return created
 
 
 @dataclass(frozen=True)

@@ -330,6 +330,39 @@ class Reminder(models.Model):
         return f"{self.get_rule_display()} #{self.step} ({self.assignment_id or self.version_id})"
 
 
+class AuditCheckpoint(models.Model):
+    """How far one article's audit chain has been verified: the event number and hash
+    verification continues from (editorial/checkpoints.py), and the first broken event once one
+    is found. Not part of the trail: it moves forward, the events never change."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="audit_checkpoint")
+    seq = models.PositiveIntegerField(default=0, help_text="Verified up to this event (0: none yet).")
+    hash = models.CharField(max_length=64, default="0" * 64, help_text="The hash of event ``seq``.")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    broken_seq = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The first event that failed; the checkpoint never passes it."
+    )
+    broken_reason = models.CharField(max_length=200, blank=True)
+    alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the editors were told the chain is broken (once)."
+    )
+
+    class Meta:
+        ordering = ["article"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(broken_seq__isnull=True) | models.Q(seq__lt=models.F("broken_seq")),
+                name="audit_checkpoint_before_break",
+                violation_error_message="A checkpoint never passes a broken event.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.broken_seq is not None:
+            return f"{self.article}: broken at event {self.broken_seq}"
+        return f"{self.article}: verified up to event {self.seq}"
+
+
 class NotificationKind(models.TextChoices):
     INVITED = "invited", "Invitation to review"
     REMINDER_INVITATION = "reminder_invitation", "Reminder: unanswered invitation"
@@ -340,6 +373,7 @@ class NotificationKind(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
     APPROVED = "approved", "Version approved"
     PUBLISHED = "published", "Version published"
+    AUDIT_CHAIN_BROKEN = "audit_chain_broken", "Audit trail broken"
 
 
 class Notification(models.Model):

@@ -49,23 +49,60 @@ BOARD_APPROVED = (
 )
 
 
-def public_history(*, article: Article) -> list[AuditEvent]:
-    """The part of an article's audit trail readers see. Never a confidential comment (those
-    are never in the trail); never a draft that was not submitted; and the author's own words
-    (change notes) only for versions the board approved, so no unreviewed word reaches a
-    reader through the history either."""
+@dataclass(frozen=True)
+class PublicTrail:
+    """What readers see of an article's audit trail: the public events, and the head of the
+    whole chain (its newest event, public or not), which the signed heads file also names."""
+
+    events: list[AuditEvent]
+    head_seq: int | None = None
+    head_hash: str = ""
+
+    @property
+    def count(self) -> int:
+        """Events in the whole trail: the chain numbers them 1..N with no gap (verify_audit checks)."""
+        return self.head_seq or 0
+
+    @property
+    def short_hash(self) -> str:
+        return self.head_hash[:12]
+
+
+def public_trail(*, article: Article) -> PublicTrail:
+    """The part of an article's audit trail readers see, and its chain head, in one query.
+    Never a confidential comment (those are never in the trail); never a draft that was not
+    submitted; and the author's own words (change notes) only for versions the board approved,
+    so no unreviewed word reaches a reader through the history either.
+
+    The head is the newest event of the whole chain, not of the filtered rows: two
+    uncorrelated subqueries (one index probe each, computed once by the database) annotated
+    onto the same query, so the reader's page keeps its query budget. With no public event
+    there is no row to carry it, and the head is left unknown."""
+    newest = AuditEvent.objects.filter(article_id=article.pk).order_by("-seq")
     events = list(
         AuditEvent.objects.public()
         .filter(article=article)
         .filter(Q(version__isnull=True) | Q(version__submitted_at__isnull=False))
-        .annotate(version_number=F("version__number"), version_state=F("version__state"))
+        .annotate(
+            version_number=F("version__number"),
+            version_state=F("version__state"),
+            trail_head_seq=Subquery(newest.values("seq")[:1]),
+            trail_head_hash=Subquery(newest.values("hash")[:1]),
+        )
         .only("seq", "action", "actor_label", "message", "created_at", "state_after")
         .order_by("seq")
     )
     for event in events:
         if event.action in AUTHOR_WORDS and event.version_state not in BOARD_APPROVED:
             event.message = ""  # shown, never saved: AuditEvent refuses updates
-    return events
+    if not events:
+        return PublicTrail(events=[])
+    return PublicTrail(events=events, head_seq=events[0].trail_head_seq, head_hash=events[0].trail_head_hash)
+
+
+def public_history(*, article: Article) -> list[AuditEvent]:
+    """The public events of ``public_trail``."""
+    return public_trail(article=article).events
 
 
 def update_under_review(*, article: Article) -> bool:

@@ -6,7 +6,7 @@ import smtplib
 
 from celery import shared_task
 
-from editorial import notifications, reminders
+from editorial import audit_heads, checkpoints, notifications, reminders
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -14,6 +14,18 @@ def sweep_reminders() -> int:
     """Beat's periodic sweep: claim and queue whatever the reminder policy says is due."""
     result = reminders.sweep()
     return len(result.claimed)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def verify_audit_checkpoints() -> int:
+    """Beat's periodic check: advance every chain's checkpoint; return how many are broken."""
+    return sum(not result.ok for result in checkpoints.advance_all())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def write_audit_heads() -> str:
+    """Beat's periodic signature of every chain head, into ``AUDIT_HEADS_DIR``."""
+    return str(audit_heads.write_heads_into())
 
 
 @shared_task(

@@ -10,6 +10,7 @@ class ReaderConfig(AppConfig):
     verbose_name = "Reader"
 
     def ready(self) -> None:
+        from editorial.audit import chain_extended
         from reader import pagecache
 
         receivers = (
@@ -20,3 +21,5 @@ class ReaderConfig(AppConfig):
         )
         for signal, receiver, sender, name in receivers:
             signal.connect(receiver, sender=sender, dispatch_uid=f"reader.pagecache.{name}")
+        # A plain signal (a model signal's lazy "app.Model" sender would never match it).
+        chain_extended.connect(pagecache.on_chain_extended, dispatch_uid="reader.pagecache.chain_extended")

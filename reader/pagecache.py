@@ -257,6 +257,12 @@ def on_audit_event_saved(sender, instance, **kwargs) -> None:
     invalidate_article(instance.article_id)
 
 
+def on_chain_extended(sender, article_ids, **kwargs) -> None:
+    """Events bulk-appended (editorial.audit.record_many): the page shows the chain head."""
+    for article_id in article_ids:
+        invalidate_article(article_id)
+
+
 def on_article_saved(sender, instance, **kwargs) -> None:
     invalidate_article(instance.pk)
 

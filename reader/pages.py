@@ -61,6 +61,7 @@ def article_page_context(
     pending: bool = False,
     approvals: list | tuple = (),
     history: list | tuple = (),
+    trail=None,
     update_under_review: bool = False,
     canonical_url: str = "",
     preview_url: str = "",
@@ -88,6 +89,8 @@ def article_page_context(
         ],
         "approvals": list(approvals),
         "history": list(history),
+        # editorial.selectors.PublicTrail: how many events the whole trail holds, and its head
+        "trail": trail,
         "update_under_review": update_under_review,
         "next_review_due": article.next_review_due if published else None,
         "audience": audience,

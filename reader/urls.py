@@ -14,4 +14,6 @@ urlpatterns = [
     path("feed/", ArticleFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("audit/heads.json", views.audit_heads_json, name="audit_heads"),
+    path("audit/key", views.audit_key, name="audit_key"),
 ]

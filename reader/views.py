@@ -7,7 +7,7 @@ import hashlib
 from datetime import datetime
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from articles.models import ReferenceKind, VersionState
+from editorial import audit_heads
 from editorial import selectors as editorial_selectors
 from editorial.audit import action_label
 from editorial.models import AuditAction
@@ -96,7 +97,8 @@ def _render_article(request: HttpRequest, *, slug: str, audience: str, token: st
     shown = selectors.article_for_reader(slug=slug)
     article, version, references = shown.article, shown.version, shown.references
     published = version.state == VersionState.PUBLISHED
-    events = list(editorial_selectors.public_history(article=article))
+    trail = editorial_selectors.public_trail(article=article)  # the history and the chain head, one query
+    events = trail.events
     history = _history_by_version(events)
     approvals = list(editorial_selectors.approving_reviews(version=version)) if not shown.pending else []
     update_under_review = published and editorial_selectors.update_under_review(article=article)
@@ -110,6 +112,7 @@ def _render_article(request: HttpRequest, *, slug: str, audience: str, token: st
         pending=shown.pending,
         approvals=approvals,
         history=history,
+        trail=trail,
         update_under_review=update_under_review,
         canonical_url=url,
     )
@@ -226,3 +229,30 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /author/", "Disallow: /audience/"]
     lines.append(f"Sitemap: {request.build_absolute_uri(reverse('reader:sitemap'))}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+# The signed audit heads ------------------------------------------------------------------------
+# Anyone may keep copies of the heads file and the key, and later check the board's record with
+# ``verify_audit --heads`` (or any Ed25519 library): editorial/audit_heads.py writes and signs
+# them; these views only read.
+@require_safe
+def audit_heads_json(request: HttpRequest) -> HttpResponse:
+    """The newest signed heads file, as written."""
+    path = audit_heads.newest_heads_file()
+    if path is None:
+        return HttpResponseNotFound(
+            "No signed audit heads have been written yet: the first is written within the hour.\n",
+            content_type="text/plain; charset=utf-8",
+        )
+    response = FileResponse(path.open("rb"), content_type="application/json")
+    response.headers["Content-Disposition"] = f'inline; filename="{path.name}"'
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_safe
+def audit_key(request: HttpRequest) -> HttpResponse:
+    """The public half of the key that signs the heads (PEM)."""
+    response = HttpResponse(audit_heads.public_key_pem(), content_type="text/plain; charset=utf-8")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -66,6 +66,16 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def audit_signing_outside_var(settings, tmp_path_factory):
+    # The signing key and the signed heads of a test live in its own directory, never var/.
+    place = tmp_path_factory.mktemp("audit")
+    settings.AUDIT_SIGNING_KEY = ""
+    settings.AUDIT_SIGNING_KEY_FILE = place / "audit-signing-key.pem"
+    settings.AUDIT_HEADS_DIR = place / "audit-heads"
+    return place
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 

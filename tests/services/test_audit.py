@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from editorial import audit
 from editorial.models import AuditEvent
 from tests.support import flows
+from tests.support.tampering import tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -52,18 +53,6 @@ def test_the_database_refuses_raw_updates_and_deletes(on_postgres, author, state
     ):
         cursor.execute(statement)
     assert not AuditEvent.objects.filter(message="rewritten").exists()
-
-
-def tamper(event_id: int, **changes) -> None:
-    """Change an event behind the system's back, as someone with the database password could."""
-    assignments = ", ".join(f"{name} = %s" for name in changes)
-    with connection.cursor() as cursor:
-        # A superuser can switch triggers off for a session; the hash chain still notices.
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute(
-            f"UPDATE editorial_auditevent SET {assignments} WHERE id = %s", [*changes.values(), event_id]
-        )
-        cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def test_verify_audit_names_the_first_tampered_event(on_postgres, author, editor, reviewers):

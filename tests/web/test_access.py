@@ -330,6 +330,10 @@ PAGES = {
     "reader:feed": (200, 200, 200, 200, 200, 200),
     "reader:sitemap": (200, 200, 200, 200, 200, 200),
     "reader:robots": (200, 200, 200, 200, 200, 200),
+    # The signed audit heads and their key: public. No heads file is written yet in a test
+    # (tests/web/test_audit_endpoints.py serves one).
+    "reader:audit_heads": (404, 404, 404, 404, 404, 404),
+    "reader:audit_key": (200, 200, 200, 200, 200, 200),
     # The workspace: authors only (board members are told it is not for them).
     "workspace:dashboard": (LW, 200, 200, 403, 403, 403),
     "workspace:article_start": (LW, 200, 200, 403, 403, 403),

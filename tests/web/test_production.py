@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 import os
@@ -45,6 +46,7 @@ def production_env(**overrides) -> dict:
         DATABASE_URL=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/medreview",
         REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15",
         ALLOWED_HOSTS="reviews.example.org",
+        AUDIT_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
     )
     env.update(overrides)
     return env
@@ -77,7 +79,9 @@ def test_check_deploy_fails_on_a_weak_secret_key():
     assert "security.W009" in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "AUDIT_SIGNING_KEY"]
+)
 def test_production_refuses_to_start_without_its_secrets(missing):
     result = run_check(production_env(**{missing: ""}))
     assert result.returncode != 0
