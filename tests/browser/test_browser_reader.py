@@ -118,7 +118,7 @@ def test_keyboard_reaches_the_skip_link_and_the_audience_choice(browser_page, de
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Enter")
-    assert page.url.endswith("#main")
+    page.wait_for_url("**#main", timeout=10_000)  # the fragment changes after the key event, not with it
     radio = page.get_by_label("Clinician")
     radio.focus()
     page.keyboard.press("Space")
