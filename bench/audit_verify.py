@@ -25,7 +25,7 @@ def generate(events: int, articles: int) -> None:
     from django.db import connection
 
     from articles.models import Article
-    from editorial.audit import GENESIS, canonical_line, chain_digest, jsonb_text
+    from editorial.audit import GENESIS, HASH_FIELDS, canonical_line, chain_digest, jsonb_text
 
     user = get_user_model().objects.create(username="bench-author")
     Article.objects.bulk_create(
@@ -64,21 +64,7 @@ def generate(events: int, articles: int) -> None:
             )
             prev = digest
     buffer.seek(0)
-    columns = (
-        "article_id",
-        "seq",
-        "version_id",
-        "actor_id",
-        "actor_label",
-        "action",
-        "state_before",
-        "state_after",
-        "message",
-        "data",
-        "created_at",
-        "prev_hash",
-        "hash",
-    )
+    columns = (*HASH_FIELDS, "hash")
     with (
         connection.cursor() as cursor,
         cursor.copy(f"COPY editorial_auditevent ({', '.join(columns)}) FROM STDIN") as copy,
