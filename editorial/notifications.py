@@ -185,8 +185,16 @@ def enqueue(ids: Sequence[int]) -> None:
     ids = list(ids)
     for start in range(0, len(ids), TASK_CHUNK):
         chunk = ids[start : start + TASK_CHUNK]
-        send_notifications.apply_async(args=[chunk])
+        # Noted before the task is published, never after: a worker quick enough to take the
+        # task while that UPDATE held the rows would skip them as locked by someone else
+        # (``deliver`` uses SKIP LOCKED) and the mail would wait for the sweep. A publish that
+        # fails takes the note back, so the sweep hands those rows over after the grace period.
         Notification.objects.filter(pk__in=chunk).update(dispatched_at=timezone.now())
+        try:
+            send_notifications.apply_async(args=[chunk])
+        except Exception:
+            Notification.objects.filter(pk__in=chunk, sent_at__isnull=True).update(dispatched_at=None)
+            raise
 
 
 # Notifications on workflow events --------------------------------------------------------
