@@ -197,7 +197,3 @@ VERBS: dict[str, Verb] = {verb.name: verb for verb in _VERBS}
 # The verbs a person presses (``supersede`` happens to the previous version when one is
 # published: nobody presses it).
 PRESSED = tuple(name for name in VERBS if name != "supersede")
-
-
-def verb(name: str) -> Verb:
-    return VERBS[name]

@@ -22,30 +22,13 @@ AUDIENCES = {
     "clinician": "Clinician",
     "student": "Student",
 }
-AUDIENCE_COOKIE_AGE = 365 * 24 * 60 * 60
 
-MAX_QUERY_LENGTH = 200
-ARTICLES_PER_PAGE = 20
 CITE_ANCHOR = re.compile(r'id="cite-(\d+)-(\d+)"')
 
 
 def audience_of(request: HttpRequest) -> str:
     value = request.COOKIES.get(AUDIENCE_COOKIE, "")
     return value if value in AUDIENCES else ""
-
-
-def policy_numbers() -> dict:
-    editorial = settings.EDITORIAL
-    return {
-        "quorum": editorial["QUORUM"],
-        "response_days": editorial.get("RESPONSE_DAYS"),
-        "review_days": editorial.get("REVIEW_DAYS"),
-        "re_review_months": editorial["RE_REVIEW_MONTHS"],
-        "anonymous_reviews": editorial.get("ANONYMOUS_REVIEWS_TO_AUTHORS"),
-        "pending_visible": editorial.get("PENDING_REVIEW_VISIBLE", False),
-        "overdue_every_days": editorial.get("OVERDUE_EVERY_DAYS"),
-        "overdue_max_reminders": editorial.get("OVERDUE_MAX_REMINDERS"),
-    }
 
 
 def contact_email() -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.shortcuts import render
@@ -24,18 +25,32 @@ from editorial.models import AuditAction
 from reader import pagecache, selectors
 from reader.headers import reader_headers
 from reader.pages import (
-    ARTICLES_PER_PAGE,
     AUDIENCE_COOKIE,
-    AUDIENCE_COOKIE_AGE,
     AUDIENCES,
-    MAX_QUERY_LENGTH,
     SITE_NAME,
     article_page_context,
     audience_of,
     contact_email,
-    policy_numbers,
 )
 from reader.structured_data import medical_web_page, to_json_ld
+
+AUDIENCE_COOKIE_AGE = 365 * 24 * 60 * 60
+MAX_QUERY_LENGTH = 200
+ARTICLES_PER_PAGE = 20
+
+
+def policy_numbers() -> dict:
+    editorial = settings.EDITORIAL
+    return {
+        "quorum": editorial["QUORUM"],
+        "response_days": editorial.get("RESPONSE_DAYS"),
+        "review_days": editorial.get("REVIEW_DAYS"),
+        "re_review_months": editorial["RE_REVIEW_MONTHS"],
+        "anonymous_reviews": editorial.get("ANONYMOUS_REVIEWS_TO_AUTHORS"),
+        "pending_visible": editorial.get("PENDING_REVIEW_VISIBLE", False),
+        "overdue_every_days": editorial.get("OVERDUE_EVERY_DAYS"),
+        "overdue_max_reminders": editorial.get("OVERDUE_MAX_REMINDERS"),
+    }
 
 
 # The home page ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from editorial import selectors as editorial_selectors
 from editorial import workflow
 from editorial.errors import WorkflowError
 from editorial.verbs import VERBS
+from reader.pages import article_page_context
 from workspace import selectors
 from workspace.forms import (
     ArticleStartForm,
@@ -29,7 +30,6 @@ from workspace.forms import (
     reference_formset,
     reference_initial,
 )
-from workspace.preview import reader_preview_context
 
 AUTHOR_PERMISSION = "articles.submit_version"
 
@@ -241,8 +241,11 @@ def version_detail(request, slug: str, number: int):
 def version_preview(request, slug: str, number: int):
     """The version as the reader page will show it."""
     version = selectors.author_version(author=request.user, slug=slug, number=number)
-    context = reader_preview_context(
-        version, audience=request.GET.get("audience", ""), preview_url=request.path
+    context = article_page_context(
+        version=version,
+        references=list(version.references.all()),
+        audience=request.GET.get("audience", ""),
+        preview_url=request.path,
     )
     context["report"] = version.check_integrity()
     return render(request, "workspace/version_preview.html", context)
