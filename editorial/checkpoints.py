@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,6 +34,61 @@ class CheckpointResult:
     @property
     def ok(self) -> bool:
         return self.broken_seq is None
+
+
+@dataclass(frozen=True)
+class ChainCheckpoint:
+    """What the board sees of one chain without verifying anything: how far its checkpoint
+    got, when, and how many events came after it (read from the checkpoint row and the chain's
+    last event number, so it costs the same at any length)."""
+
+    head: int  # the chain's last event number (0: no events)
+    seq: int = 0  # verified up to this event
+    verified_at: datetime | None = None
+    broken_seq: int | None = None
+    reason: str = ""
+
+    @property
+    def state(self) -> str:
+        if self.broken_seq is not None:
+            return "broken"
+        if self.head == 0 or self.seq == self.head:
+            return "verified"
+        return "unverified" if self.seq == 0 else "behind"
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_seq is None
+
+    @property
+    def unchecked(self) -> int:
+        return max(self.head - self.seq, 0)
+
+    def __str__(self) -> str:
+        if self.state == "broken":
+            return f"broken at event {self.broken_seq}: {self.reason}"
+        if self.head == 0:
+            return "no events yet"
+        if self.seq == 0:
+            return f"not verified yet ({self.head} events)"
+        when = timezone.localtime(self.verified_at).strftime("%Y-%m-%d %H:%M") if self.verified_at else "?"
+        said = f"verified up to event {self.seq} at {when}"
+        if self.unchecked:
+            noun = "event" if self.unchecked == 1 else "events"
+            said += f"; {self.unchecked} newer {noun} not checked yet"
+        return said
+
+
+def checkpoint_of(article) -> ChainCheckpoint:
+    """The checkpoint of an article from ``selectors.with_chain_checkpoint`` (no query)."""
+    head = getattr(article, "audit_head_seq", None) or 0
+    try:
+        checkpoint = article.audit_checkpoint
+    except AuditCheckpoint.DoesNotExist:
+        return ChainCheckpoint(head)
+    return ChainCheckpoint(
+        head, checkpoint.seq, checkpoint.verified_at, checkpoint.broken_seq, checkpoint.broken_reason
+    )
 
 
 def _line(row: dict) -> str:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from articles.models import Article, ArticleVersion, VersionState
 from editorial.models import (
     OPEN_ASSIGNMENT_STATES,
     AuditAction,
+    AuditCheckpoint,
     AuditEvent,
     BoardMember,
     Decision,
@@ -184,6 +187,83 @@ def articles_due_for_re_review(*, now: datetime, within_days: int = 30) -> list[
     )
     due = [a for a in candidates if a.next_review_due and a.next_review_due <= horizon]
     return sorted(due, key=lambda article: (article.next_review_due, article.pk))
+
+
+def with_chain_checkpoint(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    """Articles with their audit checkpoint and their chain's last event number
+    (``checkpoints.checkpoint_of`` reads both): one join and one index probe per row."""
+    head = AuditEvent.objects.filter(article=OuterRef("pk")).order_by("-seq").values("seq")[:1]
+    return queryset.select_related("audit_checkpoint").annotate(audit_head_seq=Subquery(head))
+
+
+def broken_chains() -> QuerySet[AuditCheckpoint]:
+    """The checkpoints that stopped at a broken event, for the editors' dashboard."""
+    return AuditCheckpoint.objects.filter(broken_seq__isnull=False).select_related("article")
+
+
+AUDIT_SEARCH_MATCHES = 200  # articles or people one search may name
+
+
+@dataclass(frozen=True)
+class AuditSearch:
+    """A search of the audit trail, read as the board searches it: each word that is a date
+    (YYYY-MM-DD) narrows to that day; the rest, as one phrase, names an article (slug or
+    title), a person (board name or user name, "system" for the system) or an action (its
+    label or code). Every match lands on an indexed column of the event table (article,
+    actor, action, created_at), never on a scan of the messages."""
+
+    phrase: str
+    days: tuple
+    bad_dates: tuple
+
+    @classmethod
+    def parse(cls, term: str) -> AuditSearch:
+        days, bad, words = [], [], []
+        for word in term.split():
+            if len(word) == 10 and word[4] == "-" and word[7] == "-" and word.replace("-", "").isdigit():
+                try:
+                    days.append(date.fromisoformat(word))
+                except ValueError:
+                    bad.append(word)
+            else:
+                words.append(word)
+        return cls(" ".join(words), tuple(days), tuple(bad))
+
+    def filter(self, queryset: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+        if self.bad_dates:
+            return queryset.none()
+        for day in self.days:
+            start = timezone.make_aware(datetime.combine(day, time.min))
+            queryset = queryset.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+        if not self.phrase:
+            return queryset
+        return queryset.filter(self._names())
+
+    def _names(self) -> Q:
+        phrase = self.phrase
+        articles = (
+            Article.objects.filter(Q(slug__icontains=phrase) | Q(versions__title__icontains=phrase))
+            .values_list("pk", flat=True)
+            .distinct()[:AUDIT_SEARCH_MATCHES]
+        )
+        people = (
+            get_user_model()
+            .objects.filter(
+                Q(username__icontains=phrase)
+                | Q(board_member__display_name__icontains=phrase)
+                | Q(first_name__icontains=phrase)
+                | Q(last_name__icontains=phrase)
+            )
+            .values_list("pk", flat=True)[:AUDIT_SEARCH_MATCHES]
+        )
+        folded = phrase.casefold()
+        actions = [
+            value for value, label in AuditAction.choices if folded in label.casefold() or folded in value
+        ]
+        names = Q(article_id__in=list(articles)) | Q(actor_id__in=list(people)) | Q(action__in=actions)
+        if folded == "system":
+            names |= Q(actor__isnull=True)
+        return names
 
 
 def open_load() -> Coalesce:

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import json
+from functools import cached_property
 
-from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from articles.models import Article, ArticleVersion
-from editorial import selectors
+from editorial import checkpoints, selectors
 from editorial.admin.dashboard import RE_REVIEW_WINDOW_DAYS
 from editorial.admin.options import EditorsOnlyAdmin, state_badge, version_url
 from editorial.audit import action_label
-from editorial.audit_export import ChainStatus, chain_statuses, trail_export
-from editorial.models import AuditEvent
+from editorial.audit_export import trail_export
+from editorial.models import AuditAction, AuditEvent
+from editorial.roles import member_name
 
 
 class ReReviewFilter(admin.SimpleListFilter):
@@ -38,19 +42,29 @@ class ReReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ChainCheckedChangeList(ChangeList):
-    """Verifies the audit chains of the articles on the page, with one query."""
-
-    def get_results(self, request):
-        super().get_results(request)
-        statuses = chain_statuses(article.pk for article in self.result_list)
-        for article in self.result_list:
-            article.chain_status = statuses.get(article.pk, ChainStatus(0))
+CHAIN_CLASSES = {
+    "verified": "chain-ok",
+    "behind": "chain-behind",
+    "unverified": "chain-behind",
+    "broken": "chain-broken",
+}
 
 
-def chain_html(status: ChainStatus):
-    css = "chain-ok" if status.ok else "chain-broken"
-    return format_html('<span class="{}">{}</span>', css, status)
+def chain_html(article: Article, *, button: bool = True):
+    """An article's checkpoint as the board reads it, and a button that verifies the rest now.
+    The button posts the form it stands in (the change list's, the change form's): that
+    form carries the CSRF token, ``verify_chain_view`` reads nothing else of it."""
+    status = checkpoints.checkpoint_of(article)
+    text = format_html('<span class="{}">{}</span>', CHAIN_CLASSES[status.state], status)
+    if not button or status.state not in ("behind", "unverified"):
+        return text
+    return format_html(
+        '{} <button type="submit" class="button verify-chain" formaction="{}" formmethod="post" '
+        'aria-label="Verify the audit chain of {} now">Verify now</button>',
+        text,
+        reverse("admin:articles_article_verify_chain", args=[article.pk]),
+        article.slug,
+    )
 
 
 @admin.register(Article)
@@ -76,14 +90,50 @@ class ArticleAdmin(EditorsOnlyAdmin):
 
     def get_queryset(self, request):
         latest = ArticleVersion.objects.filter(article=OuterRef("pk")).order_by("-number").values("title")[:1]
-        return (
+        return selectors.with_chain_checkpoint(
             super()
             .get_queryset(request)
             .annotate(title_now=Coalesce(F("live_version__title"), Subquery(latest)))
         )
 
-    def get_changelist(self, request, **kwargs):
-        return ChainCheckedChangeList
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:article_id>/verify-chain/",
+                wrap(self.verify_chain_view),
+                name="articles_article_verify_chain",
+            ),
+            *super().get_urls(),
+        ]
+
+    def verify_chain_view(self, request, article_id: int):
+        """Advance one article's checkpoint now (POST), then go back where the button was."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        article = get_object_or_404(Article, pk=article_id)
+        back = request.headers.get("referer", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+            back = reverse("admin:articles_article_changelist")
+        if request.method != "POST":
+            messages.info(request, "Verifying a chain takes the Verify now button.")
+            return HttpResponseRedirect(back)
+        result = checkpoints.verify_from_checkpoint(article)
+        if result.ok:
+            noun = "event" if result.checked == 1 else "events"
+            messages.success(
+                request,
+                f"Audit chain of {article.slug}: {result.checked} new {noun} verified, "
+                f"up to event {result.seq}.",
+            )
+        else:
+            told = " The editors have been emailed." if result.alerted else ""
+            messages.error(
+                request,
+                f"Audit chain of {article.slug} is broken at event {result.broken_seq}: {result.reason}. "
+                f"Verified up to event {result.seq}.{told}",
+            )
+        return HttpResponseRedirect(back)
 
     def get_search_results(self, request, queryset, search_term):
         queryset, _ = super().get_search_results(request, queryset, search_term)
@@ -112,8 +162,7 @@ class ArticleAdmin(EditorsOnlyAdmin):
 
     @admin.display(description="Audit chain")
     def chain_col(self, obj):
-        status = getattr(obj, "chain_status", None) or chain_statuses([obj.pk]).get(obj.pk)
-        return chain_html(status or ChainStatus(0))
+        return chain_html(obj)
 
     @admin.display(description="Versions")
     def versions_col(self, obj):
@@ -132,19 +181,91 @@ class ArticleAdmin(EditorsOnlyAdmin):
         )
 
 
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` rows (``SELECT count(*)`` over a LIMIT), so a page of a million
+    events costs what a page of ten thousand does; past the cap the list says "more than"."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by()[: self.cap + 1].count()
+        self.capped = counted > self.cap
+        return min(counted, self.cap)
+
+
+class ChosenOnlyFilter(admin.SimpleListFilter):
+    """A filter by id that lists only the chosen one: listing every article or person who
+    ever acted would read the whole event table."""
+
+    def lookups(self, request, model_admin):
+        # A filter with no lookups is not applied at all, so a bad id is listed too (and finds nothing).
+        value = self.value()
+        if not value:
+            return []
+        return [(value, self.name_of(int(value)) if value.isdigit() else f"no such {self.title}")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(**{self.field: int(value)})
+
+
+class ArticleFilter(ChosenOnlyFilter):
+    title = "article"
+    parameter_name = "article__id__exact"
+    field = "article_id"
+
+    def name_of(self, pk: int) -> str:
+        return Article.objects.filter(pk=pk).values_list("slug", flat=True).first() or f"article {pk}"
+
+
+class PersonFilter(ChosenOnlyFilter):
+    title = "person"
+    parameter_name = "actor__id__exact"
+    field = "actor_id"
+
+    def name_of(self, pk: int) -> str:
+        user = get_user_model().objects.select_related("board_member").filter(pk=pk).first()
+        return member_name(user) if user else f"person {pk}"
+
+
+class ActionFilter(admin.SimpleListFilter):
+    """The actions from their definition (a DISTINCT over the table would read all of it)."""
+
+    title = "action"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return AuditAction.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(EditorsOnlyAdmin):
+    """The whole trail, newest first. Built for a million events: the order is the primary
+    key's, the count stops at ``CappedPaginator.cap``, the filters list no table-wide values,
+    and search goes by article, person, action and date through indexes
+    (``selectors.AuditSearch``)."""
+
     list_display = ("seq", "article", "version_col", "action_col", "actor_label", "state_col", "when_col")
     list_display_links = ("seq",)
-    list_filter = (
-        ("article", admin.RelatedOnlyFieldListFilter),
-        "action",
-        ("actor", admin.RelatedOnlyFieldListFilter),
-        "created_at",
-    )
+    list_filter = (ArticleFilter, PersonFilter, ActionFilter, ("created_at", admin.DateFieldListFilter))
     list_select_related = ("article", "version")
-    search_fields = ("message", "actor_label")
-    ordering = ("article", "seq")
+    search_fields = ("article__slug",)  # shows the search box; get_search_results does the search
+    search_help_text = (
+        "Search by article (slug or title), person, action, or a day as YYYY-MM-DD; "
+        "words combine, for example “baclofen 2026-12-02”."
+    )
+    ordering = ("-pk",)
+    sortable_by = ()
+    show_full_result_count = False
+    paginator = CappedPaginator
     list_per_page = 100
     change_list_template = "editorial/admin/auditevent_change_list.html"
     fields = (
@@ -163,6 +284,12 @@ class AuditEventAdmin(EditorsOnlyAdmin):
         "hash",
     )
     readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        search = selectors.AuditSearch.parse(search_term)
+        if search.bad_dates:
+            messages.error(request, f"Not a date: {', '.join(search.bad_dates)} (write it as YYYY-MM-DD).")
+        return search.filter(queryset), False
 
     @admin.display(description="Version", ordering="version__number")
     def version_col(self, obj):
@@ -197,12 +324,12 @@ class AuditEventAdmin(EditorsOnlyAdmin):
         extra_context = dict(extra_context or {})
         article_id = request.GET.get("article__id__exact", "")
         if article_id.isdigit() and self.has_view_permission(request):
-            article = Article.objects.filter(pk=int(article_id)).first()
+            article = selectors.with_chain_checkpoint(Article.objects.filter(pk=int(article_id))).first()
             if article is not None:
-                status = chain_statuses([article.pk]).get(article.pk, ChainStatus(0))
                 extra_context["chain"] = {
                     "article": article,
-                    "status": status,
+                    "status": checkpoints.checkpoint_of(article),
+                    "verify_url": reverse("admin:articles_article_verify_chain", args=[article.pk]),
                     "export_url": reverse("admin:editorial_auditevent_export", args=[article.pk]),
                 }
         return super().changelist_view(request, extra_context)

@@ -71,6 +71,18 @@ def dashboard_for(user) -> list[Panel]:
         )
     )
     if editor:
+        broken = list(selectors.broken_chains()[:DASHBOARD_ROWS])
+        if broken:  # only when there is one: a panel that is always empty teaches people to skip it
+            panels.append(
+                Panel(
+                    "broken_chains",
+                    "Audit trail failed verification",
+                    broken,
+                    selectors.broken_chains().count() if len(broken) == DASHBOARD_ROWS else len(broken),
+                    reverse("admin:articles_article_changelist"),
+                    "",
+                )
+            )
         due = selectors.articles_due_for_re_review(now=now, within_days=RE_REVIEW_WINDOW_DAYS)
         panels.append(
             Panel(

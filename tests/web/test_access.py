@@ -262,6 +262,7 @@ def read_url(page: str, version: ArticleVersion) -> str:
         "admin_assign_page": reverse("admin:articles_articleversion_assign", args=[version.pk]),
         "admin_export": reverse("admin:editorial_auditevent_export", args=[version.article_id]),
         "admin_article": reverse("admin:articles_article_change", args=[version.article_id]),
+        "admin_verify_chain": reverse("admin:articles_article_verify_chain", args=[version.article_id]),
     }[page]
 
 
@@ -275,6 +276,7 @@ READ_URL_NAMES = {
     "admin_assign_page": "admin:articles_articleversion_assign",
     "admin_export": "admin:editorial_auditevent_export",
     "admin_article": "admin:articles_article_change",
+    "admin_verify_chain": "admin:articles_article_verify_chain",  # a GET goes back; the POST is in test_admin
 }
 
 
@@ -286,6 +288,8 @@ def expected_read(page: str, role: str, state: str) -> int:
     if role in ("anonymous", "author", "other_author"):
         return 302  # to the admin's login
     assigned = role == "reviewer" and state != "draft"
+    if page == "admin_verify_chain":  # editors only; a GET verifies nothing and goes back
+        return 302 if role == "editor" else 403
     if page in ("admin_export", "admin_article"):  # editors only
         return 200 if role == "editor" else 403
     if page == "admin_history":  # a version the reviewer may not see is "not found": back to the index

@@ -666,16 +666,136 @@ def test_audit_trail_filters_by_article_action_actor_and_date(client, author, ed
     assert response.context["cl"].result_count == AuditEvent.objects.count()
 
 
-def test_chain_status_is_shown_verified(client, author, editor, reviewers):
-    version = flows.published(author, editor, reviewers[:2])
+def _listed(client, **params) -> list[AuditEvent]:
+    return list(
+        client.get(reverse("admin:editorial_auditevent_changelist"), params).context["cl"].result_list
+    )
+
+
+def test_audit_search_goes_by_article_person_action_and_day(client, author, editor, reviewers):
+    first = flows.under_review(author, editor, reviewers[:2], slug="first")
+    second = flows.submitted(author, slug="second")
+    BoardMember.objects.filter(user=editor).update(display_name="Dr Imaginary Editor")
     client.force_login(editor)
-    html = client.get(
-        reverse("admin:editorial_auditevent_changelist"), {"article__id__exact": version.article_id}
-    ).content.decode()
+    # an article, by slug or by a word of its title; newest first
+    by_slug = _listed(client, q="first")
+    assert by_slug and {e.article_id for e in by_slug} == {first.article_id}
+    assert [e.seq for e in by_slug] == sorted((e.seq for e in by_slug), reverse=True)
+    assert {e.article_id for e in _listed(client, q="this a question")} == {
+        first.article_id,
+        second.article_id,
+    }
+    # a person, by board name or user name
+    by_person = _listed(client, q="imaginary")
+    assert by_person and {e.actor_id for e in by_person} == {editor.pk}
+    assert {e.actor_id for e in _listed(client, q=reviewers[0].username)} <= {reviewers[0].pk}
+    # an action, by its label
+    assert {e.action for e in _listed(client, q="review started")} == {"editorial.version.review_started"}
+    # a day, alone or with a name
+    today = timezone.localdate().isoformat()
+    assert len(_listed(client, q=today)) == AuditEvent.objects.count()
+    assert {e.article_id for e in _listed(client, q=f"second {today}")} == {second.article_id}
+    assert _listed(client, q="2001-01-01") == []
+    # the messages are not searched, and a name that matches nothing finds nothing
+    assert _listed(client, q="zzz-nothing") == []
+    response = client.get(reverse("admin:editorial_auditevent_changelist"), {"q": "2026-02-30"})
+    assert response.status_code == 200 and list(response.context["cl"].result_list) == []
+    assert messages_of(response) == ["Not a date: 2026-02-30 (write it as YYYY-MM-DD)."]
+
+
+def test_audit_list_never_counts_the_whole_table(client, author, editor, reviewers, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from editorial.admin.audit import CappedPaginator
+
+    flows.under_review(author, editor, reviewers[:2])
+    total = AuditEvent.objects.count()
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    client.force_login(editor)
+    url = reverse("admin:editorial_auditevent_changelist")
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url, {"q": "an-article"}).content.decode()
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all("LIMIT 4" in sql for sql in counts), counts
+    assert "the newest 3 of more matching events" in html and "more than 3 results" in html
+    monkeypatch.setattr(CappedPaginator, "cap", total)
+    html = client.get(url, {"q": "an-article"}).content.decode()
+    assert f"{total} audit events" in html and "of more matching" not in html
+
+
+def test_audit_list_filters_read_no_table_wide_values(client, author, editor, reviewers):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    version = flows.under_review(author, editor, reviewers[:2])
+    client.force_login(editor)
+    url = reverse("admin:editorial_auditevent_changelist")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"article__id__exact": version.article_id, "actor__id__exact": editor.pk})
+    assert response.status_code == 200
+    assert not [q["sql"] for q in queries if "DISTINCT" in q["sql"].upper()]
+    html = response.content.decode()
+    assert version.article.slug in html and "Review started" in html
+    assert client.get(url, {"article__id__exact": "x"}).context["cl"].result_count == 0
+
+
+def _verify_button(html: str, article_id: int) -> bool:
+    return reverse("admin:articles_article_verify_chain", args=[article_id]) in html
+
+
+def test_chain_checkpoint_is_shown_and_verify_now_advances_it(client, author, editor, reviewers):
+    # given a published article whose chain no run has verified yet
+    version = flows.published(author, editor, reviewers[:2])
+    article_id = version.article_id
     count = AuditEvent.objects.filter(article=version.article).count()
-    assert f"audit chain verified ({count} events)" in html
-    html = client.get(reverse("admin:articles_article_changelist")).content.decode()
-    assert f"verified ({count} events)" in html
+    client.force_login(editor)
+    articles = reverse("admin:articles_article_changelist")
+    trail = reverse("admin:editorial_auditevent_changelist")
+    html = client.get(articles).content.decode()
+    assert f"not verified yet ({count} events)" in html and _verify_button(html, article_id)
+    # when the editor presses Verify now on the article list
+    response = client.post(
+        reverse("admin:articles_article_verify_chain", args=[article_id]),
+        HTTP_REFERER=f"http://testserver{articles}",
+    )
+    assert response.status_code == 302 and response["Location"] == f"http://testserver{articles}"
+    assert messages_of(client.get(articles)) == [
+        f"Audit chain of {version.article.slug}: {count} new events verified, up to event {count}."
+    ]
+    # then both lists show the checkpoint at the head, with nothing left to verify
+    html = client.get(articles).content.decode()
+    assert f"verified up to event {count} at " in html and not _verify_button(html, article_id)
+    html = client.get(trail, {"article__id__exact": article_id}).content.decode()
+    assert f"audit chain verified up to event {count} at " in html and "not checked yet" not in html
+    # and events appended later are counted as not checked yet, until the next verification
+    workflow.version_retract(version=version, actor=editor, reason="A newer guideline contradicts it.")
+    newer = AuditEvent.objects.filter(article=version.article).count() - count
+    html = client.get(trail, {"article__id__exact": article_id}).content.decode()
+    assert f"; {newer} newer event{'s' if newer > 1 else ''} not checked yet" in html
+    assert _verify_button(html, article_id)
+    client.post(
+        reverse("admin:articles_article_verify_chain", args=[article_id]),
+        HTTP_REFERER="https://evil.example/",
+    )
+    html = client.get(articles).content.decode()
+    assert f"verified up to event {count + newer} at " in html
+
+
+def test_verify_now_is_a_post_for_editors(client, author, editor, reviewers):
+    version = flows.published(author, editor, reviewers[:2])
+    url = reverse("admin:articles_article_verify_chain", args=[version.article_id])
+    client.force_login(reviewers[0])
+    assert client.post(url).status_code == 403
+    client.force_login(editor)
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "admin:articles_article_changelist"
+    )
+    assert not version.article.__class__.objects.filter(
+        pk=version.article_id, audit_checkpoint__seq__gt=0
+    ).exists()
+    assert client.post(reverse("admin:articles_article_verify_chain", args=[999999])).status_code == 404
 
 
 def test_chain_status_names_the_broken_event(client, on_postgres, author, editor, reviewers):
@@ -688,12 +808,35 @@ def test_chain_status_names_the_broken_event(client, on_postgres, author, editor
         cursor.execute("UPDATE editorial_auditevent SET message = 'edited' WHERE id = %s", [target.pk])
         cursor.execute("SET session_replication_role = DEFAULT")
     client.force_login(editor)
+    url = reverse("admin:articles_article_verify_chain", args=[version.article_id])
+    messages = messages_of(client.post(url, follow=True))
+    assert messages == [
+        f"Audit chain of {version.article.slug} is broken at event 4: its content does not match its hash. "
+        "Verified up to event 3. The editors have been emailed."
+    ]
     html = client.get(reverse("admin:articles_article_changelist")).content.decode()
     assert "broken at event 4: its content does not match its hash" in html
+    assert not _verify_button(html, version.article_id)
     html = client.get(
         reverse("admin:editorial_auditevent_changelist"), {"article__id__exact": version.article_id}
     ).content.decode()
     assert "broken at event 4" in html
+    # the dashboard names it for editors (the panel appears only when a chain is broken)
+    dashboard = client.get(reverse("admin:index")).content.decode()
+    assert _count(dashboard, "broken_chains") == 1
+    assert f"{version.article.slug}: broken at event 4" in _panel(dashboard, "broken_chains")
+    # a second press does not alert again
+    messages = messages_of(client.post(url, follow=True))
+    assert messages[0].endswith("Verified up to event 3.")
+    client.force_login(reviewers[0])
+    assert _count(client.get(reverse("admin:index")).content.decode(), "broken_chains") is None
+
+
+def test_dashboard_has_no_broken_chain_panel_when_none_is_broken(client, author, editor, reviewers):
+    flows.published(author, editor, reviewers[:2])
+    client.force_login(editor)
+    client.post(reverse("admin:articles_article_verify_chain", args=[AuditEvent.objects.first().article_id]))
+    assert _count(client.get(reverse("admin:index")).content.decode(), "broken_chains") is None
 
 
 def test_exported_trail_verifies_offline_and_tampering_is_named(client, author, editor, reviewers, tmp_path):
@@ -754,7 +897,7 @@ def _many(author, editor, reviewers, n: int) -> None:
 
 
 CHANGELISTS = [  # each budget is what the page takes today: one more query per row fails it
-    ("editor", "admin:index", 9),
+    ("editor", "admin:index", 10),
     ("reviewer", "admin:index", 8),
     ("editor", "admin:articles_articleversion_changelist", 7),
     ("reviewer", "admin:articles_articleversion_changelist", 7),
