@@ -66,6 +66,7 @@ bench: bench-packages install ## All benchmarks at full size (PostgreSQL, Redis,
 	$(BENCH) query_budget.py --references 5,50,500 --events 10,100,1000
 	$(BENCH) reminder_sweep.py --assignments 100000
 	$(BENCH) audit_verify.py --events 1000000 --articles 1000
+	$(BENCH) admin_scale.py --events 1000000 --event-articles 1000 --articles 500
 	$(BENCH) first_run.py
 
 .PHONY: bench-quick
@@ -74,6 +75,7 @@ bench-quick: bench-packages install ## The benchmarks at small sizes (under two 
 	$(BENCH) query_budget.py --references 5,50 --events 10,100
 	$(BENCH) reminder_sweep.py --assignments 10000
 	$(BENCH) audit_verify.py --events 20000 --articles 20
+	$(BENCH) admin_scale.py --events 20000 --event-articles 20 --articles 20
 
 .PHONY: verify-audit
 verify-audit: install ## Verify every audit chain

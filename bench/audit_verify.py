@@ -9,70 +9,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
-import json
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 
-from common import BENCH_DATABASE_URL, ROOT, machine, recreate_database, report, setup_django
-
-
-def generate(events: int, articles: int) -> None:
-    """Insert ``events`` chained events over ``articles`` articles with COPY."""
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-
-    from articles.models import Article
-    from editorial.audit import GENESIS, HASH_FIELDS, canonical_line, chain_digest, jsonb_text
-
-    user = get_user_model().objects.create(username="bench-author")
-    Article.objects.bulk_create(
-        [Article(slug=f"bench-{i}", created_by=user) for i in range(articles)], batch_size=1000
-    )
-    article_ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
-    per_article = events // articles
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    buffer = io.StringIO()
-    data = {"decision": "approve", "review": 1}
-    data_text = jsonb_text(data)
-    data_json = json.dumps(data)
-    for article_id in article_ids:
-        prev = GENESIS
-        for seq in range(1, per_article + 1):
-            created = start + timedelta(seconds=seq)
-            created_us = (created - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
-            message = f"Board review {seq}"
-            line = canonical_line(
-                article_id,
-                seq,
-                None,
-                None,
-                "system",
-                "editorial.review.recorded",
-                "invited",
-                "completed",
-                message,
-                data_text,
-                created_us,
-            )
-            digest = chain_digest(line, prev)
-            buffer.write(
-                f"{article_id}\t{seq}\t\\N\t\\N\tsystem\teditorial.review.recorded\tinvited\tcompleted\t"
-                f"{message}\t{data_json}\t{created.isoformat()}\t{prev}\t{digest}\n"
-            )
-            prev = digest
-    buffer.seek(0)
-    columns = (*HASH_FIELDS, "hash")
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY editorial_auditevent ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        while chunk := buffer.read(1 << 20):
-            copy.write(chunk)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE editorial_auditevent")
+from common import BENCH_DATABASE_URL, ROOT, generate, machine, recreate_database, report, setup_django
 
 
 def ceiling(events: int) -> float:

@@ -1,11 +1,15 @@
-"""Shared set-up for the benchmarks: a Django process on a benchmark database."""
+"""Shared set-up for the benchmarks: a Django process on a benchmark database, and chained
+audit events inserted in bulk."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import platform
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +40,64 @@ def recreate_database(database_url: str = BENCH_DATABASE_URL) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
     )
+
+
+def generate(events: int, articles: int, *, prefix: str = "bench") -> list[int]:
+    """Insert ``events`` chained events over ``articles`` new articles (slugs ``{prefix}-N``)
+    with COPY, then ANALYZE the audit table. Returns the new articles' ids."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from articles.models import Article
+    from editorial.audit import GENESIS, HASH_FIELDS, canonical_line, chain_digest, jsonb_text
+
+    user, _ = get_user_model().objects.get_or_create(username=f"{prefix}-author")
+    created = Article.objects.bulk_create(
+        [Article(slug=f"{prefix}-{i}", created_by=user) for i in range(articles)], batch_size=1000
+    )
+    article_ids = sorted(article.pk for article in created)
+    per_article = events // articles
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    buffer = io.StringIO()
+    data = {"decision": "approve", "review": 1}
+    data_text = jsonb_text(data)
+    data_json = json.dumps(data)
+    for article_id in article_ids:
+        prev = GENESIS
+        for seq in range(1, per_article + 1):
+            created_at = start + timedelta(seconds=seq)
+            created_us = (created_at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+            message = f"Board review {seq}"
+            line = canonical_line(
+                article_id,
+                seq,
+                None,
+                None,
+                "system",
+                "editorial.review.recorded",
+                "invited",
+                "completed",
+                message,
+                data_text,
+                created_us,
+            )
+            digest = chain_digest(line, prev)
+            buffer.write(
+                f"{article_id}\t{seq}\t\\N\t\\N\tsystem\teditorial.review.recorded\tinvited\tcompleted\t"
+                f"{message}\t{data_json}\t{created_at.isoformat()}\t{prev}\t{digest}\n"
+            )
+            prev = digest
+    buffer.seek(0)
+    columns = (*HASH_FIELDS, "hash")
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY editorial_auditevent ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        while chunk := buffer.read(1 << 20):
+            copy.write(chunk)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE editorial_auditevent")
+    return article_ids
 
 
 def machine() -> str:
