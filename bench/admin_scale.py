@@ -60,16 +60,21 @@ def build_articles(count: int) -> dict[str, int]:
 
 def pages(baclofen_id: int) -> dict[str, str]:
     from django.urls import reverse
+    from django.utils import timezone
 
     from editorial.demo import DEMO_SLUG
 
+    audit = reverse("admin:editorial_auditevent_changelist")
     return {
         "admin_index": reverse("admin:index"),
         "article_list": reverse("admin:articles_article_changelist"),
-        "audit_list": reverse("admin:editorial_auditevent_changelist"),
-        "audit_search_baclofen": reverse("admin:editorial_auditevent_changelist") + "?q=baclofen",
-        "audit_article": reverse("admin:editorial_auditevent_changelist")
-        + f"?article__id__exact={baclofen_id}",
+        "audit_list": audit,
+        "audit_search_baclofen": audit + "?q=baclofen",
+        "audit_search_person": audit + f"?q={EDITOR}",
+        "audit_search_action": audit + "?q=review+started",
+        "audit_search_day": audit + f"?q={timezone.localdate().isoformat()}",
+        "audit_page_50": audit + "?p=50",
+        "audit_article": audit + f"?article__id__exact={baclofen_id}",
         "version_list": reverse("admin:articles_articleversion_changelist"),
         "assignment_list": reverse("admin:editorial_reviewassignment_changelist"),
         "reader_article": reverse("reader:detail", args=[DEMO_SLUG]),

@@ -271,6 +271,9 @@ class AuditEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "seq"], name="one_event_per_article_seq"),
         ]
+        # The audit list searches by day (a range on created_at); article, actor and action
+        # have their indexes already (the constraint above, the foreign key, db_index).
+        indexes = [models.Index(fields=["created_at"], name="audit_event_created_at")]
 
     def __str__(self) -> str:
         return f"{self.article_id}#{self.seq} {self.action}"

@@ -70,7 +70,6 @@ def chain_html(article: Article, *, button: bool = True):
 @admin.register(Article)
 class ArticleAdmin(EditorsOnlyAdmin):
     list_display = ("slug", "title_col", "topic", "live_col", "next_review_col", "chain_col")
-    list_select_related = ("live_version",)
     list_filter = (ReReviewFilter, "topic")
     search_fields = ("slug", "topic", "versions__title")
     fields = (
@@ -90,9 +89,12 @@ class ArticleAdmin(EditorsOnlyAdmin):
 
     def get_queryset(self, request):
         latest = ArticleVersion.objects.filter(article=OuterRef("pk")).order_by("-number").values("title")[:1]
+        # select_related here, not list_select_related: the change list skips that once the
+        # queryset has any (with_chain_checkpoint adds one), and every live version would cost a query.
         return selectors.with_chain_checkpoint(
             super()
             .get_queryset(request)
+            .select_related("live_version")
             .annotate(title_now=Coalesce(F("live_version__title"), Subquery(latest)))
         )
 
