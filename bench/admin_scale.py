@@ -58,6 +58,13 @@ def build_articles(count: int) -> dict[str, int]:
     return built
 
 
+def deep_page() -> int:
+    """Page 50 of the audit list, or its last page while it has fewer."""
+    from editorial.models import AuditEvent
+
+    return max(1, min(50, AuditEvent.objects.count() // 100))
+
+
 def pages(baclofen_id: int) -> dict[str, str]:
     from django.urls import reverse
     from django.utils import timezone
@@ -73,7 +80,7 @@ def pages(baclofen_id: int) -> dict[str, str]:
         "audit_search_person": audit + f"?q={EDITOR}",
         "audit_search_action": audit + "?q=review+started",
         "audit_search_day": audit + f"?q={timezone.localdate().isoformat()}",
-        "audit_page_50": audit + "?p=50",
+        "audit_page_deep": audit + f"?p={deep_page()}",
         "audit_article": audit + f"?article__id__exact={baclofen_id}",
         "version_list": reverse("admin:articles_articleversion_changelist"),
         "assignment_list": reverse("admin:editorial_reviewassignment_changelist"),

@@ -267,6 +267,7 @@ class AuditEventAdmin(EditorsOnlyAdmin):
     ordering = ("-pk",)
     sortable_by = ()
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts would read the whole table per filter
     paginator = CappedPaginator
     list_per_page = 100
     change_list_template = "editorial/admin/auditevent_change_list.html"
