@@ -28,6 +28,8 @@ STORAGES = {
 # takes months). A domain that must keep plain-HTTP subdomains sets HSTS_PRELOAD=0 and adds
 # "security.W021" to SILENCED_SYSTEM_CHECKS knowingly.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# The load balancer polls /health/ on the machines' own plain-HTTP port.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=2 * 365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=True)

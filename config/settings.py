@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "workspace.apps.WorkspaceConfig",
     "accounts.apps.AccountsConfig",
     "axes",
+    "health_check",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +265,8 @@ EDITORIAL = {
     "OUTBOX_GRACE_SECONDS": env.int("EDITORIAL_OUTBOX_GRACE_SECONDS", default=60),
     "OUTBOX_REDISPATCH_MINUTES": env.int("EDITORIAL_OUTBOX_REDISPATCH_MINUTES", default=60),
     "MAIL_MAX_ATTEMPTS": env.int("EDITORIAL_MAIL_MAX_ATTEMPTS", default=10),
+    # The editors' dashboard warns when mail has waited unsent in the outbox longer than this.
+    "OUTBOX_WARN_MINUTES": env.int("EDITORIAL_OUTBOX_WARN_MINUTES", default=30),
     # What one version may hold (editorial/workflow.py and the workspace forms refuse more):
     # the body's length in characters, its references, and each comment or reason.
     "MAX_BODY_CHARS": env.int("EDITORIAL_MAX_BODY_CHARS", default=100_000),

@@ -436,3 +436,23 @@ class Notification(models.Model):
     @property
     def possibly_sent_twice(self) -> bool:
         return self.sent_at is not None and self.interrupted_attempts > 0
+
+
+class PeriodicJob(models.TextChoices):
+    """The jobs beat runs whose freshness the health check and the dashboard watch."""
+
+    REMINDER_SWEEP = "reminder_sweep", "Reminder sweep"
+    AUDIT_VERIFICATION = "audit_verification", "Audit chain verification"
+
+
+class JobRun(models.Model):
+    """When a periodic job last finished, one row per job (editorial/operations.py). Every
+    machine's worker writes the same row, so any machine can tell whether beat and the
+    workers are alive."""
+
+    job = models.CharField(max_length=40, choices=PeriodicJob.choices, primary_key=True)
+    finished_at = models.DateTimeField()
+    detail = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_job_display()} at {self.finished_at:%Y-%m-%d %H:%M}"

@@ -6,20 +6,27 @@ import smtplib
 
 from celery import shared_task
 
-from editorial import audit_heads, checkpoints, notifications, reminders
+from editorial import audit_heads, checkpoints, notifications, operations, reminders
+from editorial.models import PeriodicJob
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_reminders() -> int:
     """Beat's periodic sweep: claim and queue whatever the reminder policy says is due."""
     result = reminders.sweep()
+    operations.note_run(
+        PeriodicJob.REMINDER_SWEEP, f"{len(result.claimed)} claimed, {result.handed_over} handed over"
+    )
     return len(result.claimed)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def verify_audit_checkpoints() -> int:
     """Beat's periodic check: advance every chain's checkpoint; return how many are broken."""
-    return sum(not result.ok for result in checkpoints.advance_all())
+    results = checkpoints.advance_all()
+    broken = sum(not result.ok for result in results)
+    operations.note_run(PeriodicJob.AUDIT_VERIFICATION, f"{len(results)} chains, {broken} broken")
+    return broken
 
 
 @shared_task(acks_late=True, ignore_result=True)

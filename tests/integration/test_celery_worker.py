@@ -62,3 +62,26 @@ def test_redis_down_at_commit_the_transition_succeeds_and_the_first_sweep_after_
     assert result.claimed == [] and result.handed_over == 2
     wait_for(lambda: sent(*pending), worker=celery_worker, what="the outbox to be sent")
     assert celery_worker.mail().count(f"To: {reviewer.email}") - before == 2
+
+
+def test_health_is_ok_once_the_worker_has_run_beats_jobs(celery_worker, client):
+    from django.urls import reverse
+
+    from editorial.models import JobRun
+
+    # given the worker has run beat's two periodic jobs (beat sends both as it starts)
+    tasks.sweep_reminders.delay()
+    tasks.verify_audit_checkpoints.delay()
+    wait_for(lambda: JobRun.objects.count() == 2, worker=celery_worker, what="both jobs to note their runs")
+    # then every check passes, the worker's ping included
+    response = client.get(reverse("health"))
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok"
+    assert {name: check["status"] for name, check in body["checks"].items()} == {
+        "database": "ok",
+        "cache": "ok",
+        "broker": "ok",
+        "worker": "ok",
+        "periodic_jobs": "ok",
+    }

@@ -331,6 +331,9 @@ PAGES = {
     "reader:list": (200, 200, 200, 200, 200, 200),
     "reader:audience": (303, 303, 303, 303, 303, 303),
     "reader:policy": (200, 200, 200, 200, 200, 200),
+    # The load balancer's check: the same for everyone; 503 here, where beat has never run
+    # (tests/web/test_health.py has the rest).
+    "health": (503, 503, 503, 503, 503, 503),
     "reader:feed": (200, 200, 200, 200, 200, 200),
     "reader:sitemap": (200, 200, 200, 200, 200, 200),
     "reader:robots": (200, 200, 200, 200, 200, 200),
