@@ -23,22 +23,30 @@ ROLES: dict[str, list[str]] = {
         "editorial.view_review",
         "editorial.view_auditevent",
         "editorial.view_boardmember",
+        "editorial.view_notification",
     ],
 }
 
 
-def ensure_roles(group_model=Group, permission_model=Permission) -> None:
+def ensure_roles(group_model=Group, permission_model=Permission, *, migrating: bool = False) -> None:
     """Create the groups and grant their permissions; safe to call any number of times.
 
-    The data migration calls it with historical models; tests that flush the database
-    (transactional tests) call it to put the groups back.
+    The data migrations call it with historical models (``migrating``: a permission whose
+    model a later migration creates is granted by the migration that comes after it); tests
+    that flush the database (transactional tests) call it to put the groups back.
     """
     for name, perms in ROLES.items():
         group, _ = group_model.objects.get_or_create(name=name)
         wanted = []
         for perm in perms:
             app_label, codename = perm.split(".")
-            wanted.append(permission_model.objects.get(content_type__app_label=app_label, codename=codename))
+            found = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if found is None and not migrating:
+                raise permission_model.DoesNotExist(f"No permission {perm}")
+            if found is not None:
+                wanted.append(found)
         group.permissions.add(*wanted)
 
 

@@ -13,5 +13,5 @@ class BoardAdminConfig(AdminConfig):
         super().ready()
         # Registered here, after the site exists: the package itself imports nothing, so that
         # building the site never registers the model admins on a second, discarded instance.
-        for module in ("versions", "assignments", "audit"):
+        for module in ("versions", "assignments", "audit", "outbox"):
             import_module(f"editorial.admin.{module}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from articles.models import ArticleVersion, VersionState
-from editorial import selectors, workflow
+from editorial import operations, selectors, workflow
 from editorial.roles import is_editor
 
 DASHBOARD_ROWS = 10
@@ -71,6 +71,7 @@ def dashboard_for(user) -> list[Panel]:
         )
     )
     if editor:
+        panels.append(operations_panel(now))
         broken = list(selectors.broken_chains()[:DASHBOARD_ROWS])
         if broken:  # only when there is one: a panel that is always empty teaches people to skip it
             panels.append(
@@ -95,6 +96,36 @@ def dashboard_for(user) -> list[Panel]:
             )
         )
     return panels
+
+
+@dataclass
+class OperationsRow:
+    text: str
+    alarm: bool
+
+
+def operations_panel(now) -> Panel:
+    """Whether beat, the workers and the mail are keeping up; its count is what needs a look."""
+    rows = [OperationsRow(str(job), job.stale) for job in operations.freshness(now=now)]
+    outbox = operations.outbox_wait(now=now)
+    minutes = int(outbox.limit.total_seconds() // 60)
+    if outbox.late:
+        noun = "email has" if outbox.waiting == 1 else "emails have"
+        oldest = timezone.localtime(outbox.oldest).strftime("%Y-%m-%d %H:%M")
+        text = f"Outbox: {outbox.waiting} {noun} waited more than {minutes} min (the oldest since {oldest})"
+    else:
+        text = f"Outbox: no email has waited more than {minutes} min"
+    rows.append(OperationsRow(text, outbox.late))
+    from django.urls import reverse
+
+    return Panel(
+        "operations",
+        "Reminders, verification and mail",
+        rows,
+        sum(row.alarm for row in rows),
+        reverse("admin:editorial_notification_changelist") + ("?delivery=late" if outbox.late else ""),
+        "",
+    )
 
 
 def next_step(version: ArticleVersion) -> str:

@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from articles.models import Article, ArticleVersion
 from editorial import workflow
-from editorial.models import AuditEvent, BoardMember
+from editorial.models import AuditEvent, BoardMember, Notification
 from tests.support import flows
 from tests.support.attempts import press_admin, press_workspace, snapshot, through_service
 from tests.support.factories import make_user
@@ -401,6 +401,12 @@ PAGES = {
     "admin:editorial_auditevent_history": (A, A, A, 403, 403, 200),
     "admin:editorial_auditevent_delete": (A, A, A, 403, 403, 403),
     "admin/editorial/auditevent/<path:object_id>/": (A, A, A, R, R, R),
+    "admin:editorial_notification_changelist": (A, A, A, 403, 403, 200),
+    "admin:editorial_notification_add": (A, A, A, 403, 403, 403),
+    "admin:editorial_notification_change": (A, A, A, 403, 403, 200),
+    "admin:editorial_notification_history": (A, A, A, 403, 403, 200),
+    "admin:editorial_notification_delete": (A, A, A, 403, 403, 403),
+    "admin/editorial/notification/<path:object_id>/": (A, A, A, R, R, R),
     # Accounts: nobody on the board manages users or groups in the admin.
     "admin:auth_user_changelist": (A, A, A, 403, 403, 403),
     "admin:auth_user_add": (A, A, A, 403, 403, 403),
@@ -436,6 +442,7 @@ def page_url(key: str, world: World) -> str:
         "review": review.pk,
         "boardmember": member.pk,
         "auditevent": event.pk,
+        "notification": Notification.objects.filter(version=under_review).first().pk,
         "user": reviewer.pk,
         "group": group.pk,
     }
