@@ -299,6 +299,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Where manage.py backup writes (docs/deploy.md): keep it on another disk, or copy it off.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+
 # Signed chain heads (editorial/audit_heads.py). The Ed25519 private key that signs them: PEM
 # (PKCS#8) or base64 of its 32 raw bytes, read as it is (see SECRET_KEY). Unset, a key is
 # generated once into AUDIT_SIGNING_KEY_FILE (mode 0600); production requires the setting.
