@@ -8,6 +8,7 @@ Policy and X-Frame-Options are in the base settings: every environment sends the
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logs import logging_config
 from config.settings import *  # noqa: F403
 from config.settings import env
 
@@ -44,3 +45,6 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # a working day
+
+# JSON lines for the log collector, unless told otherwise.
+LOGGING = logging_config(env.str("LOG_FORMAT", default="json"), env.str("LOG_LEVEL", default="INFO"))

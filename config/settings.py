@@ -12,6 +12,8 @@ from pathlib import Path
 
 import environ
 
+from config.logs import configure_structlog, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 # A .env file at the project root, if there is one (never committed: .env.example shows the
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "accounts.apps.AccountsConfig",
     "axes",
     "health_check",
+    "django_structlog",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",  # request_id (and user_id) on every line
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.CSPMiddleware",  # django-csp's, with a stable directive order
@@ -310,9 +314,12 @@ AUDIT_SIGNING_KEY_FILE = VAR_DIR / "audit-signing-key.pem"
 # Where beat writes the signed heads files; the newest is served at /audit/heads.json.
 AUDIT_HEADS_DIR = Path(env.str("AUDIT_HEADS_DIR", default=str(VAR_DIR / "audit-heads")))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# Logs (config/logs.py): plain lines here, JSON lines in production (LOG_FORMAT=json), each
+# with the request_id that follows a request into the Celery tasks it publishes.
+configure_structlog()
+LOGGING = logging_config(env.str("LOG_FORMAT", default="plain"), env.str("LOG_LEVEL", default="INFO"))
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# Take the request_id from the X-Request-ID header: only behind a proxy that always sets it
+# (deploy/nginx does), or a client could pick the id of its own lines.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.bool("TRUST_X_REQUEST_ID", default=False)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING too (config/celery.py)

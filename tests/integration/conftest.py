@@ -93,6 +93,7 @@ def celery_worker(django_db_setup, django_db_blocker, redis_url, celery_queue, t
         "REDIS_URL": redis_url,
         "VAR_DIR": str(var_dir),
         "CELERY_QUEUE": celery_queue,
+        "LOG_FORMAT": "json",  # test_celery_worker reads the request_id from its lines
     }
     env.pop("EMAIL_HOST", None)  # the file backend, under VAR_DIR/mail
     command = [

@@ -85,3 +85,41 @@ def test_health_is_ok_once_the_worker_has_run_beats_jobs(celery_worker, client):
         "worker": "ok",
         "periodic_jobs": "ok",
     }
+
+
+def test_a_request_id_follows_the_request_into_the_task_it_publishes(
+    celery_worker, author, editor, reviewers, settings
+):
+    import json
+    import uuid
+
+    from django.test import Client
+
+    from tests.support.attempts import press_admin
+
+    settings.DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # as behind deploy/nginx
+    version = flows.approved(author, editor, reviewers[:2])
+    request_id = f"publish-{uuid.uuid4()}"
+    client = Client(headers={"X-Request-ID": request_id})
+    client.force_login(editor)
+    # when the editor publishes through the admin
+    assert press_admin(client, "publish", version).status_code == 302
+    published = Notification.objects.get(kind=NotificationKind.PUBLISHED)
+    wait_for(lambda: sent(published), worker=celery_worker, what="the publication email")
+
+    # then the worker's JSON lines for the task that sent it carry the request's id
+    def lines():
+        for line in celery_worker.output().splitlines():
+            if line.startswith("{"):
+                yield json.loads(line)
+
+    wait_for(
+        lambda: any(
+            line.get("request_id") == request_id and line["event"] == "task_succeeded" for line in lines()
+        ),
+        worker=celery_worker,
+        what="the task's success line",
+    )
+    mine = [line for line in lines() if line.get("request_id") == request_id]
+    assert {line["event"] for line in mine} >= {"task_started", "task_succeeded"}
+    assert any(line.get("task") == "editorial.tasks.send_notifications" for line in mine)
