@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",  # a request_id on every line of the request
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -60,7 +61,7 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_structlog.middlewares.RequestMiddleware",  # request_id (and user_id) on every line
+    "config.middleware.LogUserMiddleware",  # user_id on the lines, if the request read the user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.CSPMiddleware",  # django-csp's, with a stable directive order
@@ -319,6 +320,7 @@ AUDIT_HEADS_DIR = Path(env.str("AUDIT_HEADS_DIR", default=str(VAR_DIR / "audit-h
 configure_structlog()
 LOGGING = logging_config(env.str("LOG_FORMAT", default="plain"), env.str("LOG_LEVEL", default="INFO"))
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_USER_ID_FIELD = None  # config.middleware.LogUserMiddleware binds it, without a query
 # Take the request_id from the X-Request-ID header: only behind a proxy that always sets it
 # (deploy/nginx does), or a client could pick the id of its own lines.
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.bool("TRUST_X_REQUEST_ID", default=False)

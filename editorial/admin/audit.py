@@ -304,7 +304,13 @@ class AuditEventAdmin(EditorsOnlyAdmin):
 
     @admin.display(description="When", ordering="created_at")
     def when_col(self, obj):
-        return timezone.localtime(obj.created_at).strftime("%Y-%m-%d %H:%M")
+        when = timezone.localtime(obj.created_at)
+        # Day and time each unbroken; the column may wrap between them, never inside a date.
+        return format_html(
+            '<span class="nowrap">{}</span> <span class="nowrap">{}</span>',
+            when.strftime("%Y-%m-%d"),
+            when.strftime("%H:%M"),
+        )
 
     @admin.display(description="State")
     def state_col(self, obj):

@@ -126,9 +126,13 @@ def test_reviewer_and_editor_carry_version_two_to_the_readers(browser_page):
     assert "readers now see this version" in success_message(page)
     page.screenshot(path=str(shots / "admin-6-editor-published.png"), full_page=True)
 
-    # and reads the article's whole trail, verified
+    # and reads the article's whole trail, not verified yet, and verifies it now
     page.get_by_role("link", name="The article's whole trail and its chain status").click()
-    assert "audit chain verified" in page.locator("#chain-status").inner_text()
+    assert "audit chain not verified yet" in page.locator("#chain-status").inner_text()
+    page.get_by_role("button", name="Verify now").click()
+    assert "new events verified, up to event" in success_message(page)
+    assert "audit chain verified up to event" in page.locator("#chain-status").inner_text()
+    assert page.get_by_role("button", name="Verify now").count() == 0
     page.screenshot(path=str(shots / "admin-7-audit-trail.png"), full_page=True)
 
     # then the reader page shows version 2
