@@ -268,18 +268,6 @@ def _submitted(author, slug: str, title: str):
     return workflow.version_submit(version=version, actor=author)
 
 
-def _approved_next_version(first, *, author, editor, reviewers, title: str):
-    second = workflow.version_create_next(article=first.article, author=author)
-    second = workflow.version_edit_draft(version=second, actor=author, title=title)
-    workflow.version_submit(version=second, actor=author)
-    for reviewer in reviewers:
-        workflow.assignment_create(version=second, reviewer=reviewer, actor=editor)
-    workflow.version_start_review(version=second, actor=editor)
-    for reviewer in reviewers:
-        flows.review(second, reviewer)
-    return workflow.version_approve(version=second, actor=editor)
-
-
 class Reading:
     """A reader reading one page over and over in a thread: (began, status, shows version 2)."""
 
@@ -321,7 +309,7 @@ def _waiting_on_locks(monitor) -> int:
 def test_two_web_machines_two_workers_two_beats_one_database(stack, start_beats, author, editor, reviewers):
     # given an article whose version 1 is live and version 2 approved
     first = flows.published(author, editor, reviewers, slug="two-machines")
-    second = _approved_next_version(first, author=author, editor=editor, reviewers=reviewers, title=NEW_TITLE)
+    second = flows.next_approved(first, author, editor, reviewers, title=NEW_TITLE)
     _board_password(editor)
     # and 24 open assignments on three versions under review, all past their review date:
     # 12 one hour late (reminder 1 of 3 due) and 12 ten days late (reminder 3 of 3 and the

@@ -180,43 +180,26 @@ def test_behind_a_trusted_proxy_each_client_is_counted_under_its_own_address(set
     settings.LOGIN_ADDRESS_FAILURE_LIMIT = 4
     settings.AXES_COOLOFF_TIME = timedelta(minutes=10)
 
-    def through_nginx(client, username, password, client_address, forged=""):
-        forwarded = f"{forged}, {client_address}" if forged else client_address
-        return client.post(
+    def via(remote, forwarded, username=member.username, password=PASSWORD, client=None):
+        return (client or Client()).post(
             DOORS["admin"],
             {"username": username, "password": password},
-            REMOTE_ADDR="127.0.0.1",
+            REMOTE_ADDR=remote,
             HTTP_X_FORWARDED_FOR=forwarded,
         )
 
-    # one client spraying guesses, each with a different made-up address in front of its own
+    # one client spraying guesses through nginx, each with a made-up address in front of its own
     client = Client()
     for index in range(3):
-        assert (
-            through_nginx(
-                client, f"nobody-{index}", "wrong", "203.0.113.7", f"198.51.100.{index}"
-            ).status_code
-            == 200
-        )
-    assert through_nginx(client, "nobody-3", "wrong", "203.0.113.7", "198.51.100.99").status_code == 429
+        guess = via("127.0.0.1", f"198.51.100.{index}, 203.0.113.7", f"nobody-{index}", "wrong", client)
+        assert guess.status_code == 200
+    assert via("127.0.0.1", "198.51.100.99, 203.0.113.7", "nobody-3", "wrong", client).status_code == 429
     # is refused under its own address; another client behind the same proxy signs in
-    assert through_nginx(Client(), member.username, PASSWORD, "203.0.113.8").status_code == 302
+    assert via("127.0.0.1", "203.0.113.8").status_code == 302
     # a load balancer in front of nginx (a trusted network) is looked through as well
-    chained = Client().post(
-        DOORS["admin"],
-        {"username": member.username, "password": PASSWORD},
-        REMOTE_ADDR="127.0.0.1",
-        HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.9.4",
-    )
-    assert chained.status_code == 429
+    assert via("127.0.0.1", "203.0.113.7, 10.0.9.4").status_code == 429
     # from an address that is not a trusted proxy, X-Forwarded-For is ignored
-    direct = Client().post(
-        DOORS["admin"],
-        {"username": member.username, "password": PASSWORD},
-        REMOTE_ADDR="192.0.2.50",
-        HTTP_X_FORWARDED_FOR="203.0.113.7",
-    )
-    assert direct.status_code == 302
+    assert via("192.0.2.50", "203.0.113.7").status_code == 302
 
 
 @pytest.mark.parametrize(("first", "then"), [("workspace", "admin"), ("admin", "workspace")])
