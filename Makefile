@@ -40,8 +40,8 @@ run: demo ## Set up everything, then serve the site with a Celery worker and bea
 	HOST=$(HOST) PORT=$(PORT) bin/run-dev
 
 .PHONY: test-packages
-test-packages: ## Install Chromium and redis-server if missing (as root; otherwise name the command)
-	@bin/need-packages /usr/bin/chromium=chromium redis-server=redis-server
+test-packages: ## Install Chromium, redis-server and nginx if missing (as root; otherwise name the command)
+	@bin/need-packages /usr/bin/chromium=chromium redis-server=redis-server /usr/sbin/nginx=nginx
 
 .PHONY: test
 test: test-packages install ## Run the whole suite on PostgreSQL and Redis (throwaway ones if none answer)

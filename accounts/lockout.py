@@ -6,12 +6,18 @@ for ``AXES_COOLOFF_TIME`` once it reaches ``AXES_FAILURE_LIMIT``. axes has one l
 of its counters, so it cannot also hold a second, higher limit per address over every username
 (one machine spraying guesses over many accounts): ``AddressLimitCacheHandler`` adds that
 counter, ``LOGIN_ADDRESS_FAILURE_LIMIT``, to axes' own cache handler.
+
+Behind nginx every request comes from nginx's address: ``client_address`` names the client
+that nginx (or a load balancer) saw, from ``X-Forwarded-For``, but only when the request came
+from one of ``TRUSTED_PROXIES``; anyone else could write that header themselves.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
+from functools import lru_cache
 
 from axes.handlers.cache import AxesCacheHandler
 from axes.helpers import get_cache, get_cache_timeout, get_cool_off
@@ -57,6 +63,41 @@ class AddressLimitCacheHandler(AxesCacheHandler):
 def _address_key(request) -> str:
     address = request.axes_ip_address or ""
     return f"axes-address-{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+@lru_cache(maxsize=8)
+def _networks(trusted: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in trusted if entry.strip())
+
+
+def _trusted(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(request) -> str:
+    """The address failed sign-ins are counted under (``AXES_CLIENT_IP_CALLABLE``).
+
+    ``REMOTE_ADDR``, unless that is a trusted proxy: then the right-most address in
+    ``X-Forwarded-For`` that is not a trusted proxy (each proxy appends the address it saw, so
+    anything left of that was written by the client, and is ignored)."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    networks = _networks(tuple(settings.TRUSTED_PROXIES))
+    if not networks or not _trusted(remote, networks):
+        return remote
+    forwarded = [
+        hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()
+    ]
+    for hop in reversed(forwarded):
+        if not _trusted(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:  # not an address: the header is not what a proxy writes
+                return remote
+    return remote
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -162,6 +162,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False  # the cache handler keeps nothing in axes' tables to show
+# Behind nginx (or a load balancer) every request arrives from the proxy's address. Requests
+# from these addresses or networks (e.g. "127.0.0.1,10.0.0.0/24") are counted under the client
+# address the proxy wrote in X-Forwarded-For (accounts/lockout.py); from anywhere else that
+# header is ignored. Empty: REMOTE_ADDR, as the site sees it.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", cast=str.strip, default=[])
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
 AXES_VERBOSE = False
 
 # Limits on what a request may carry: refused before anything reaches the database.

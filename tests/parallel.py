@@ -31,10 +31,12 @@ FILE_MARKS = {
     "test_workflow.py": "workflow",
     "test_races.py": "races",
     "test_http_races.py": "races",
+    # Two gunicorns, two Celery workers, two beats and nginx: alone, not beside other integration tests.
+    "test_several_machines.py": "machines",
 }
 FOLDER_MARKS = {"integration": "integration", "browser": "browser"}
 # The first of these marks a test has is its group.
-GROUPS = ("browser", "races", "integration")
+GROUPS = ("browser", "races", "machines", "integration")
 GROUPS_FOLDER = "medreview_xdist_groups"
 _groups_folder = pytest.StashKey[Path]()
 

@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import time
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
 
 from config.celery import app as celery_app
-
-ROOT = Path(__file__).resolve().parents[2]
-WORKER_START_SECONDS = 90
+from tests.integration.processes import Worker, start_worker, stop
 
 
 @pytest.fixture(scope="session")
@@ -52,21 +46,6 @@ def celery_queue(redis_url):
         conn.default_channel.client.delete(name)
 
 
-@dataclass
-class Worker:
-    process: subprocess.Popen
-    log: Path
-    mail_dir: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def mail(self) -> str:
-        if not self.mail_dir.exists():
-            return ""
-        return "".join(path.read_text(errors="replace") for path in sorted(self.mail_dir.iterdir()))
-
-
 def _database_url() -> str:
     from django.db import connection
 
@@ -84,50 +63,14 @@ def celery_worker(django_db_setup, django_db_blocker, redis_url, celery_queue, t
     """``celery -A config worker --pool=solo`` on this session's queue and test database, with
     mail written to files under a temporary folder."""
     var_dir = tmp_path_factory.mktemp("worker-var")
-    log = var_dir / "worker.log"
     with django_db_blocker.unblock():
         database_url = _database_url()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "VAR_DIR": str(var_dir),
-        "CELERY_QUEUE": celery_queue,
-        "LOG_FORMAT": "json",  # test_celery_worker reads the request_id from its lines
-    }
+    # JSON lines: test_celery_worker reads the request_id from them.
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "LOG_FORMAT": "json"}
     env.pop("EMAIL_HOST", None)  # the file backend, under VAR_DIR/mail
-    command = [
-        str(Path(sys.executable).parent / "celery"),
-        "-A",
-        "config",
-        "worker",
-        "--pool=solo",
-        "--concurrency=1",
-        "-Q",
-        celery_queue,
-        "-n",
-        f"{celery_queue}@%h",
-        "--loglevel=INFO",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-    ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    worker = Worker(process=process, log=log, mail_dir=var_dir / "mail")
-    deadline = time.monotonic() + WORKER_START_SECONDS
-    while "ready." not in worker.output():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"The Celery worker did not start:\n{worker.output()}")
-        time.sleep(0.2)
+    worker = start_worker(name=celery_queue, queue=celery_queue, env=env, var_dir=var_dir)
     yield worker
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop(worker)
 
 
 def wait_for(predicate, *, worker: Worker, what: str, timeout: float = 60) -> None:

@@ -7,12 +7,9 @@ import email
 import email.policy
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -24,7 +21,8 @@ import redis
 from config.celery import app
 from editorial import notifications
 from editorial.models import Notification
-from tests.integration.conftest import ROOT, WORKER_START_SECONDS, Worker
+from tests.integration import processes
+from tests.integration.processes import Worker
 
 SEPARATOR = b"\n" + b"-" * 79 + b"\n"
 
@@ -114,56 +112,22 @@ def broker_at(url: str):
 def start_worker(
     *, database_url: str, redis_url: str, queue: str, var_dir: Path, name: str, env: dict | None = None
 ) -> Worker:
-    """``celery worker --pool=solo`` (one process: SIGKILL kills all of it) on ``queue`` at
-    ``redis_url`` and the test database, mail under ``var_dir/mail``."""
-    log = var_dir / f"{name}.log"
+    """A Celery worker (``tests.integration.processes.start_worker``) on ``queue`` at
+    ``redis_url`` and the test database, with the holding mail backend, mail under
+    ``var_dir/mail``."""
     environ = {
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        "VAR_DIR": str(var_dir),
-        "CELERY_QUEUE": queue,
         "DJANGO_SETTINGS_MODULE": "tests.integration.fault_settings",
         **(env or {}),
     }
     environ.pop("EMAIL_HOST", None)
-    command = [
-        str(Path(sys.executable).parent / "celery"),
-        "-A",
-        "config",
-        "worker",
-        "--pool=solo",
-        "--concurrency=1",
-        "-Q",
-        queue,
-        "-n",
-        f"{name}-{uuid.uuid4().hex[:6]}@%h",
-        "--loglevel=INFO",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-    ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT)
-    worker = Worker(process=process, log=log, mail_dir=var_dir / "mail")
-    deadline = time.monotonic() + WORKER_START_SECONDS
-    while "ready." not in worker.output():
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop_worker(worker)
-            pytest.fail(f"The Celery worker {name} did not start:\n{worker.output()}")
-        time.sleep(0.2)
-    return worker
+    return processes.start_worker(name=name, queue=queue, env=environ, var_dir=var_dir)
 
 
 def stop_worker(worker: Worker | None, *, kill: bool = False) -> None:
-    if worker is None or worker.process.poll() is not None:
-        return
-    worker.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-    try:
-        worker.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        worker.process.kill()
-        worker.process.wait(timeout=30)
+    processes.stop(worker, kill=kill)
 
 
 def wait_until(predicate, *, what: str, timeout: float = 90, workers: Iterable[Worker] = ()) -> None:

@@ -113,14 +113,7 @@ def reach(state, people):
             return workflow.version_retract(version=version, actor=editor, reason="Wrong.")
         case VersionState.SUPERSEDED:
             first = flows.published(author, editor, reviewers)
-            second = workflow.version_create_next(article=first.article, author=author)
-            workflow.version_submit(version=second, actor=author)
-            for reviewer in reviewers:
-                workflow.assignment_create(version=second, reviewer=reviewer, actor=editor)
-            workflow.version_start_review(version=second, actor=editor)
-            for reviewer in reviewers:
-                flows.review(second, reviewer)
-            workflow.version_approve(version=second, actor=editor)
+            second = flows.next_approved(first, author, editor, reviewers)
             workflow.version_publish(version=second, actor=editor)
             first.refresh_from_db()
             return first

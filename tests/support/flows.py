@@ -52,6 +52,20 @@ def approved(author, editor, reviewers, **kwargs) -> ArticleVersion:
     return workflow.version_approve(version=version, actor=editor)
 
 
+def next_approved(first, author, editor, reviewers, **content) -> ArticleVersion:
+    """The next version of ``first``'s article (with ``content`` changed), through review to approved."""
+    version = workflow.version_create_next(article=first.article, author=author)
+    if content:
+        version = workflow.version_edit_draft(version=version, actor=author, **content)
+    workflow.version_submit(version=version, actor=author)
+    for reviewer in reviewers:
+        workflow.assignment_create(version=version, reviewer=reviewer, actor=editor)
+    workflow.version_start_review(version=version, actor=editor)
+    for reviewer in reviewers:
+        review(version, reviewer)
+    return workflow.version_approve(version=version, actor=editor)
+
+
 def published(author, editor, reviewers, **kwargs) -> ArticleVersion:
     version = approved(author, editor, reviewers, **kwargs)
     return workflow.version_publish(version=version, actor=editor)

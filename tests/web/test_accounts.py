@@ -172,6 +172,36 @@ def test_one_address_spraying_guesses_over_many_usernames_is_refused(settings, m
     assert sign_in(Client(), door, member.username, PASSWORD, address="10.0.0.2").status_code == 302
 
 
+def test_behind_a_trusted_proxy_each_client_is_counted_under_its_own_address(settings, member):
+    # nginx on the same machine: every request arrives from 127.0.0.1, with the client's address
+    # appended to X-Forwarded-For (deploy/nginx/medreview.conf)
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "10.0.9.0/24"]
+    settings.AXES_FAILURE_LIMIT = 100
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 4
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=10)
+
+    def via(remote, forwarded, username=member.username, password=PASSWORD, client=None):
+        return (client or Client()).post(
+            DOORS["admin"],
+            {"username": username, "password": password},
+            REMOTE_ADDR=remote,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    # one client spraying guesses through nginx, each with a made-up address in front of its own
+    client = Client()
+    for index in range(3):
+        guess = via("127.0.0.1", f"198.51.100.{index}, 203.0.113.7", f"nobody-{index}", "wrong", client)
+        assert guess.status_code == 200
+    assert via("127.0.0.1", "198.51.100.99, 203.0.113.7", "nobody-3", "wrong", client).status_code == 429
+    # is refused under its own address; another client behind the same proxy signs in
+    assert via("127.0.0.1", "203.0.113.8").status_code == 302
+    # a load balancer in front of nginx (a trusted network) is looked through as well
+    assert via("127.0.0.1", "203.0.113.7, 10.0.9.4").status_code == 429
+    # from an address that is not a trusted proxy, X-Forwarded-For is ignored
+    assert via("192.0.2.50", "203.0.113.7").status_code == 302
+
+
 @pytest.mark.parametrize(("first", "then"), [("workspace", "admin"), ("admin", "workspace")])
 def test_failures_at_one_door_count_at_the_other(policy, member, first, then):
     # guesses cannot be split between the doors: one set of counters

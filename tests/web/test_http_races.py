@@ -11,12 +11,7 @@ and holds exactly the winner's events.
 
 from __future__ import annotations
 
-import http.cookiejar
-import re
 import threading
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 
@@ -30,17 +25,12 @@ from editorial.audit import verify_chain
 from editorial.models import AuditEvent
 from tests.support import flows
 from tests.support.factories import make_user
+from tests.support.http import Answer, Browser
 from workspace.forms import findings_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 ATTEMPTS = 64
-PASSWORD = "test-pass-123"  # tests.support.factories.UserFactory
-TIMEOUT = 60
-# The admin's error message, or the workspace's alert.
-ERROR_MESSAGE = re.compile(
-    r'<li class="error">(.*?)</li>|class="ws-error" role="alert">(.*?)</(?:p|div)>', re.S
-)
 
 
 @pytest.fixture(autouse=True)
@@ -75,59 +65,6 @@ def race_server(transactional_db):
         raise thread.error
     yield f"http://127.0.0.1:{thread.port}"
     thread.terminate()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a 302 is an answer to look at, not to follow
-
-
-@dataclass
-class Answer:
-    status: int
-    location: str
-    body: str
-
-    @property
-    def message(self) -> str:
-        match = ERROR_MESSAGE.search(self.body)
-        return re.sub(r"<[^>]+>", "", next(g for g in match.groups() if g)).strip() if match else ""
-
-
-class Browser:
-    """One person's HTTP client: a cookie jar, CSRF tokens from the cookie, no redirects."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
-        )
-
-    def _open(self, path: str, data: dict | None = None) -> Answer:
-        body = None if data is None else urllib.parse.urlencode(data, doseq=True).encode()
-        request = urllib.request.Request(self.base_url + path, data=body)
-        try:
-            with self.opener.open(request, timeout=TIMEOUT) as response:
-                return Answer(response.status, response.headers.get("Location", ""), response.read().decode())
-        except urllib.error.HTTPError as error:
-            return Answer(
-                error.code, error.headers.get("Location", ""), error.read().decode(errors="replace")
-            )
-
-    def csrf(self) -> str:
-        return next(cookie.value for cookie in self.cookies if cookie.name == "csrftoken")
-
-    def get(self, path: str) -> Answer:
-        return self._open(path)
-
-    def post(self, path: str, data: dict) -> Answer:
-        return self._open(path, {**data, "csrfmiddlewaretoken": self.csrf()})
-
-    def sign_in(self, login_path: str, user) -> None:
-        self.get(login_path)  # the form, and its CSRF cookie
-        answer = self.post(login_path, {"username": user.username, "password": PASSWORD})
-        assert answer.status == 302, f"{user.username} could not sign in: {answer.status}"
 
 
 @dataclass
