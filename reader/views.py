@@ -239,6 +239,16 @@ def editorial_policy(request: HttpRequest) -> HttpResponse:
     return render(request, "reader/editorial_policy.html", context)
 
 
+# The board ------------------------------------------------------------------------------------
+@reader_headers
+@require_safe
+def board(request: HttpRequest) -> HttpResponse:
+    """The public board roster: who reviews, their credentials, interests and what they
+    reviewed. Only members who agreed to be listed."""
+    context = {"roster": editorial_selectors.public_board(), "contact_email": contact_email()}
+    return render(request, "reader/board.html", context)
+
+
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /author/", "Disallow: /audience/"]
