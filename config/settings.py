@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "editorial.apps.EditorialConfig",
     "workspace.apps.WorkspaceConfig",
     "accounts.apps.AccountsConfig",
+    "api.apps.ApiConfig",
     "axes",
 ]
 
@@ -278,6 +279,13 @@ EDITORIAL = {
 
 # Celery beat runs the reminder sweep; a sweep that could not start in time is dropped,
 # the next one finds the same state.
+# The content API for partners (api/): requests per minute per key (a partner's own quota,
+# when set, wins), and how many days the cache keeps each key's daily count.
+CONTENT_API = {
+    "REQUESTS_PER_MINUTE": env.int("API_REQUESTS_PER_MINUTE", default=120),
+    "USAGE_DAYS_KEPT": env.int("API_USAGE_DAYS_KEPT", default=40),
+}
+
 CELERY_BEAT_SCHEDULE = {
     "editorial-reminder-sweep": {
         "task": "editorial.tasks.sweep_reminders",
@@ -288,6 +296,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "editorial.tasks.verify_audit_checkpoints",
         "schedule": EDITORIAL["AUDIT_VERIFY_MINUTES"] * 60,
         "options": {"expires": EDITORIAL["AUDIT_VERIFY_MINUTES"] * 60},
+    },
+    "api-record-usage": {
+        "task": "api.tasks.record_usage",
+        "schedule": 15 * 60,
+        "options": {"expires": 15 * 60},
     },
     "editorial-audit-heads": {
         "task": "editorial.tasks.write_audit_heads",

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
+from api.models import Partner
 from articles.models import Article, ArticleVersion
 from editorial import workflow
 from editorial.models import AuditEvent, BoardMember
@@ -335,6 +336,15 @@ PAGES = {
     # (tests/web/test_audit_endpoints.py serves one).
     "reader:audit_heads": (404, 404, 404, 404, 404, 404),
     "reader:audit_key": (200, 200, 200, 200, 200, 200),
+    # The content API: partners with a key only (tests/web/test_api.py); a session is no key.
+    "api:articles": (401, 401, 401, 401, 401, 401),
+    "api:article": (401, 401, 401, 401, 401, 401),
+    "api:topics": (401, 401, 401, 401, 401, 401),
+    "api:board": (401, 401, 401, 401, 401, 401),
+    "api:api-root": (404, 404, 404, 404, 404, 404),
+    # Its OpenAPI document and the page that describes it: public.
+    "api:openapi-json": (200, 200, 200, 200, 200, 200),
+    "api_docs": (200, 200, 200, 200, 200, 200),
     # The workspace: authors only (board members are told it is not for them).
     "workspace:dashboard": (LW, 200, 200, 403, 403, 403),
     "workspace:article_start": (LW, 200, 200, 403, 403, 403),
@@ -395,6 +405,13 @@ PAGES = {
     "admin:editorial_auditevent_history": (A, A, A, 403, 403, 200),
     "admin:editorial_auditevent_delete": (A, A, A, 403, 403, 403),
     "admin/editorial/auditevent/<path:object_id>/": (A, A, A, R, R, R),
+    # Partners' API keys: superusers only.
+    "admin:api_partner_changelist": (A, A, A, 403, 403, 403),
+    "admin:api_partner_add": (A, A, A, 403, 403, 403),
+    "admin:api_partner_change": (A, A, A, 403, 403, 403),
+    "admin:api_partner_history": (A, A, A, 403, 403, 403),
+    "admin:api_partner_delete": (A, A, A, 403, 403, 403),
+    "admin/api/partner/<path:object_id>/": (A, A, A, R, R, R),
     # Accounts: nobody on the board manages users or groups in the admin.
     "admin:auth_user_changelist": (A, A, A, 403, 403, 403),
     "admin:auth_user_add": (A, A, A, 403, 403, 403),
@@ -432,6 +449,7 @@ def page_url(key: str, world: World) -> str:
         "auditevent": event.pk,
         "user": reviewer.pk,
         "group": group.pk,
+        "partner": Partner.objects.get_or_create(name="A partner", defaults={"key_hash": "0" * 64})[0].pk,
     }
     special = {
         "reader:audience": reverse("reader:audience") + "?audience=patient&next=/",
@@ -448,6 +466,8 @@ def page_url(key: str, world: World) -> str:
         "admin:app_list": reverse("admin:app_list", args=["editorial"]),
         "admin:app_list auth": reverse("admin:app_list", args=["auth"]),
         "admin/(?P<url>.*)$": "/admin/no-such-page/",
+        "api:article": reverse("api:article", kwargs={"slug": under_review.article.slug}),
+        "api:api-root": "/api/v1/",
         "admin:articles_articleversion_act": reverse(
             "admin:articles_articleversion_act", args=[under_review.pk, "approve"]
         ),
