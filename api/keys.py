@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,9 +19,15 @@ from django.utils import timezone
 from api.models import Partner
 
 KEY_PREFIX = "mr_"
-# How long a worker's cache trusts what it read about a key; a change (revocation, a new
-# quota) replaces the entry at once.
+# How long the shared cache keeps what it read about a key; a change (revocation, a new
+# quota) deletes the entry at once.
 CACHE_SECONDS = 300
+# How long a worker trusts its own copy without asking the shared cache again (as the reader's
+# page cache trusts a token, READER_LOCAL_TOKEN_SECONDS): the worker that revokes a key forgets
+# it at once, another worker within this long. 0 asks every time.
+LOCAL_SECONDS = float(os.environ.get("API_LOCAL_KEY_SECONDS", "1.0"))
+_LOCAL_MAX = 256
+_local: dict[str, tuple[float, object]] = {}
 logger = logging.getLogger(__name__)
 
 
@@ -85,7 +93,12 @@ def on_partner_saved(sender, instance: Partner, **kwargs) -> None:
     transaction.on_commit(lambda: _forget(name))
 
 
+def forget_local_state() -> None:
+    _local.clear()
+
+
 def _forget(name: str) -> None:
+    _local.pop(name, None)
     try:
         cache.delete(name)
     except Exception:
@@ -104,6 +117,23 @@ def _caller(partner: Partner) -> Caller:
 UNKNOWN = "unknown"
 
 
+def _shared(name: str):
+    """What the shared cache (else the database) says of a key: a ``Caller`` or ``UNKNOWN``."""
+    try:
+        found = cache.get(name)
+    except Exception:
+        logger.warning("API key cache unavailable", exc_info=True)
+        found = None
+    if found is None:
+        partner = Partner.objects.filter(key_hash=name.rsplit(":", 1)[1]).first()
+        found = _caller(partner) if partner else UNKNOWN
+        try:
+            cache.set(name, found, timeout=CACHE_SECONDS)
+        except Exception:
+            logger.warning("API key cache unavailable", exc_info=True)
+    return found
+
+
 def authenticate(key: str | None) -> Caller:
     """The caller behind ``key``, or ``KeyRefused``: 401 without a key or with an unknown one,
     403 with a revoked one."""
@@ -112,20 +142,16 @@ def authenticate(key: str | None) -> Caller:
             401,
             "An API key is required: send it in the X-API-Key header. The editors issue keys to partners.",
         )
-    key_hash = digest(key.strip())
-    name = _cache_key(key_hash)
-    try:
-        found = cache.get(name)
-    except Exception:
-        logger.warning("API key cache unavailable", exc_info=True)
-        found = None
-    if found is None:
-        partner = Partner.objects.filter(key_hash=key_hash).first()
-        found = _caller(partner) if partner else UNKNOWN
-        try:
-            cache.set(name, found, timeout=CACHE_SECONDS)
-        except Exception:
-            logger.warning("API key cache unavailable", exc_info=True)
+    name = _cache_key(digest(key.strip()))
+    remembered = _local.get(name)
+    if remembered is not None and remembered[0] > time.monotonic():
+        found = remembered[1]
+    else:
+        found = _shared(name)
+        if LOCAL_SECONDS > 0:
+            if len(_local) >= _LOCAL_MAX:
+                _local.clear()
+            _local[name] = (time.monotonic() + LOCAL_SECONDS, found)
     if found == UNKNOWN:
         raise KeyRefused(401, "This API key is not known. Check it, or ask the editors for a new one.")
     if found.revoked_at is not None:

@@ -1,11 +1,16 @@
 """Counting a key's requests in the cache (Redis in production): per minute for the quota,
-per day for the partner's usage, one cache round trip per request. The daily counts are
-copied into ``DailyUsage`` rows by ``record_usage``."""
+per day for the partner's usage. A worker adds its count to the shared one at most every
+``FLUSH_SECONDS`` (one round trip for both counters), and on every request once its key
+reaches the quota. The daily counts are copied into ``DailyUsage`` rows by ``record_usage``."""
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
@@ -35,21 +40,74 @@ def _redis():
         return None
 
 
-def _increment(keys: dict[str, int]) -> list[int]:
-    """Add 1 to each cache key (name -> seconds it lives) and return the new counts."""
+def _increment(keys: dict[str, tuple[int, int]]) -> list[int]:
+    """Add to each cache key (name -> (amount, seconds it lives)) and return the new totals."""
     client = _redis()
     if client is not None:
         pipe = client.pipeline(transaction=False)
-        for name, ttl in keys.items():
+        for name, (amount, ttl) in keys.items():
             raw = cache.make_and_validate_key(name)
-            pipe.incr(raw)
+            pipe.incrby(raw, amount)
             pipe.expire(raw, ttl, nx=True)
         return pipe.execute()[::2]
-    counts = []
-    for name, ttl in keys.items():
+    totals = []
+    for name, (amount, ttl) in keys.items():
         cache.add(name, 0, timeout=ttl)
-        counts.append(cache.incr(name))
-    return counts
+        totals.append(cache.incr(name, amount))
+    return totals
+
+
+# How long a worker may keep its count to itself before adding it to the shared one (seconds).
+# Within that time another worker's requests are not seen, so the quota can be passed by what
+# the other workers served in that second; a worker that finds its key at the quota asks every
+# time. 0 counts every request in the cache at once (one round trip per request).
+FLUSH_SECONDS = float(os.environ.get("API_COUNT_FLUSH_SECONDS", "1.0"))
+
+
+@dataclass
+class _Tally:
+    """One partner's requests in one minute, as this worker knows them."""
+
+    minute: int
+    day: date
+    unflushed: int = 0
+    known: int = 0  # the shared count for the minute at the last flush
+    flushed_at: float = 0.0
+
+
+_tallies: dict[int, _Tally] = {}
+_lock = threading.Lock()
+
+
+def _flush(partner_id: int, tally: _Tally, now: float) -> None:
+    if tally.unflushed:
+        days_kept = settings.CONTENT_API["USAGE_DAYS_KEPT"]
+        tally.known, _ = _increment(
+            {
+                _minute_key(partner_id, tally.minute): (tally.unflushed, MINUTE_TTL),
+                _day_key(partner_id, tally.day): (tally.unflushed, days_kept * 86400),
+            }
+        )
+        tally.unflushed = 0
+    tally.flushed_at = now
+
+
+def flush_all() -> None:
+    """Add every count this worker holds to the shared ones (at exit, and before a report)."""
+    with _lock:
+        for partner_id, tally in list(_tallies.items()):
+            try:
+                _flush(partner_id, tally, time.time())
+            except Exception:
+                logger.warning("API quota cache unavailable", exc_info=True)
+
+
+def forget_local_state() -> None:
+    with _lock:
+        _tallies.clear()
+
+
+atexit.register(flush_all)
 
 
 def count_request(*, partner_id: int, per_minute: int, now: float | None = None) -> int | None:
@@ -58,18 +116,27 @@ def count_request(*, partner_id: int, per_minute: int, now: float | None = None)
     nothing and refuses nothing (the content is public; the quota protects the site)."""
     now = time.time() if now is None else now
     minute = int(now // 60)
-    today = datetime.fromtimestamp(now, tz=UTC).date()
-    days_kept = settings.CONTENT_API["USAGE_DAYS_KEPT"]
     try:
-        this_minute, _ = _increment(
-            {_minute_key(partner_id, minute): MINUTE_TTL, _day_key(partner_id, today): days_kept * 86400}
-        )
+        with _lock:
+            tally = _tallies.get(partner_id)
+            if tally is None or tally.minute != minute:
+                if tally is not None:
+                    _flush(partner_id, tally, now)
+                tally = _tallies[partner_id] = _Tally(
+                    minute=minute, day=datetime.fromtimestamp(now, tz=UTC).date()
+                )
+            tally.unflushed += 1
+            if (
+                FLUSH_SECONDS <= 0
+                or now - tally.flushed_at >= FLUSH_SECONDS
+                or tally.known + tally.unflushed > per_minute
+            ):
+                _flush(partner_id, tally, now)
+            over = tally.known + tally.unflushed > per_minute
     except Exception:
         logger.warning("API quota cache unavailable", exc_info=True)
         return None
-    if this_minute > per_minute:
-        return max(1, 60 - int(now % 60))
-    return None
+    return max(1, 60 - int(now % 60)) if over else None
 
 
 def requests_on(*, partner_id: int, day: date) -> int:
@@ -86,6 +153,7 @@ def record_usage(*, today: date | None = None) -> int:
     the two wins, so a cache that lost its keys never lowers a recorded count). Returns the
     rows written."""
     today = today or datetime.now(tz=UTC).date()
+    flush_all()
     written = 0
     for partner_id in Partner.objects.values_list("pk", flat=True):
         for day in (today - timedelta(days=1), today):

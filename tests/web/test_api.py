@@ -90,8 +90,10 @@ def redis_counts(settings):
     if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
         pytest.fail("This test counts in Redis: run it with REDIS_URL set (make test does).")
     cache.delete_pattern("api:*")
+    usage.forget_local_state()
     yield
     cache.delete_pattern("api:*")
+    usage.forget_local_state()
 
 
 @pytest.mark.usefixtures("redis_counts")
@@ -114,11 +116,31 @@ def test_the_minute_counter_starts_again_each_minute():
 
 
 @pytest.mark.usefixtures("redis_counts")
+def test_a_worker_sees_the_other_workers_counts_within_a_second():
+    minute = 1_800_000_000 - (1_800_000_000 % 60)
+    # given this worker counted one request of the key (and added it to the shared count)
+    assert usage.count_request(partner_id=98, per_minute=5, now=minute + 1) is None
+    mine = dict(usage._tallies)
+    # and another worker served four more, added to the shared count too
+    usage.forget_local_state()
+    for _ in range(4):
+        assert usage.count_request(partner_id=98, per_minute=5, now=minute + 1.2) is None
+    usage.flush_all()
+    usage._tallies.clear()
+    usage._tallies.update(mine)
+    # then a second later this worker asks the shared count, finds the quota used, and refuses
+    assert usage.count_request(partner_id=98, per_minute=5, now=minute + 2.1) == 58
+
+
+@pytest.mark.usefixtures("redis_counts")
 def test_every_request_counts_towards_the_keys_day(client, key):
     partner = Partner.objects.get()
     for _ in range(3):
         client.get(f"{API}/topics", HTTP_X_API_KEY=key)
     today = timezone.now().date()
+    # the worker keeps up to a second of its count to itself (usage.FLUSH_SECONDS)
+    assert usage.requests_on(partner_id=partner.pk, day=today) >= 1
+    usage.flush_all()
     assert usage.requests_on(partner_id=partner.pk, day=today) == 3
     assert usage.record_usage() == 1
     assert DailyUsage.objects.get(partner=partner, day=today).requests == 3
