@@ -10,6 +10,12 @@ class ApiConfig(AppConfig):
     verbose_name = "Content API"
 
     def ready(self) -> None:
-        from api import keys
+        from api import keys, webhooks
 
         post_save.connect(keys.on_partner_saved, sender="api.Partner", dispatch_uid="api.keys.partner_saved")
+        # Published, superseded, retracted, due for re-review: each is an audit event.
+        post_save.connect(
+            webhooks.on_audit_event_saved,
+            sender="editorial.AuditEvent",
+            dispatch_uid="api.webhooks.audit_event",
+        )

@@ -54,3 +54,79 @@ class DailyUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} on {self.day}: {self.requests}"
+
+
+class WebhookEvent(models.TextChoices):
+    """What a partner may subscribe to: the moments its copy of an article goes stale."""
+
+    PUBLISHED = "article.published", "A version was published"
+    SUPERSEDED = "article.superseded", "A version was superseded by a newer one"
+    RETRACTED = "article.retracted", "An article was retracted"
+    RE_REVIEW_DUE = "article.re_review_due", "An article came due for re-review"
+
+
+def validate_events(value) -> None:
+    from django.core.exceptions import ValidationError
+
+    if not isinstance(value, list) or not value:
+        raise ValidationError("Choose at least one event.")
+    unknown = sorted(set(map(str, value)) - set(WebhookEvent.values))
+    if unknown:
+        raise ValidationError(f"Unknown events: {', '.join(unknown)}.")
+
+
+class WebhookSubscription(models.Model):
+    """A partner's endpoint and the events it is told of, with the secret the deliveries are
+    signed with (Standard Webhooks: ``whsec_`` and base64). Not a delivery: those are
+    ``WebhookDelivery`` rows."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField("endpoint URL", max_length=500)
+    events = models.JSONField(default=list, validators=[validate_events])
+    secret = models.CharField(max_length=100, editable=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    disabled_reason = models.CharField(max_length=200, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["partner", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.url}"
+
+    def clean(self) -> None:
+        from api.webhooks import validate_endpoint
+
+        validate_endpoint(self.url)
+
+
+class WebhookDelivery(models.Model):
+    """One signed POST of one event to one subscription: written in the transaction of the
+    editorial event (an outbox), sent by a Celery task with retries. The same ``message_id``
+    on every attempt, so the partner can tell a retry from a new event."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    message_id = models.CharField(max_length=80)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "message_id"], name="one_delivery_per_message"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=models.Q(delivered_at__isnull=True), name="webhook_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.subscription}"

@@ -42,3 +42,6 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # a working day
+
+# Partners' webhook endpoints: https only, never a loopback or private address.
+CONTENT_API = {**CONTENT_API, "WEBHOOK_REQUIRE_HTTPS": True, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": False}  # noqa: F405

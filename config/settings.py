@@ -283,6 +283,11 @@ EDITORIAL = {
 # when set, wins), and how many days the cache keeps each key's daily count.
 CONTENT_API = {
     "REQUESTS_PER_MINUTE": env.int("API_REQUESTS_PER_MINUTE", default=120),
+    # Webhook endpoints: https only (production sets it), and never a loopback or private
+    # address unless allowed (a local receiver while developing).
+    "WEBHOOK_REQUIRE_HTTPS": env.bool("WEBHOOK_REQUIRE_HTTPS", default=False),
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False),
+    "WEBHOOK_MAX_ATTEMPTS": env.int("WEBHOOK_MAX_ATTEMPTS", default=9),
     "USAGE_DAYS_KEPT": env.int("API_USAGE_DAYS_KEPT", default=40),
 }
 
@@ -296,6 +301,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "editorial.tasks.verify_audit_checkpoints",
         "schedule": EDITORIAL["AUDIT_VERIFY_MINUTES"] * 60,
         "options": {"expires": EDITORIAL["AUDIT_VERIFY_MINUTES"] * 60},
+    },
+    "api-webhook-sweep": {
+        "task": "api.tasks.sweep_webhooks",
+        "schedule": EDITORIAL["SWEEP_MINUTES"] * 60,
+        "options": {"expires": EDITORIAL["SWEEP_MINUTES"] * 60},
     },
     "api-record-usage": {
         "task": "api.tasks.record_usage",

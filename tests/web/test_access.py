@@ -23,7 +23,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
-from api.models import Partner
+from api.models import Partner, WebhookDelivery, WebhookSubscription
 from articles.models import Article, ArticleVersion
 from editorial import workflow
 from editorial.models import AuditEvent, BoardMember
@@ -412,6 +412,19 @@ PAGES = {
     "admin:api_partner_history": (A, A, A, 403, 403, 403),
     "admin:api_partner_delete": (A, A, A, 403, 403, 403),
     "admin/api/partner/<path:object_id>/": (A, A, A, R, R, R),
+    # Partners' webhooks and their delivery history: superusers only.
+    "admin:api_webhooksubscription_changelist": (A, A, A, 403, 403, 403),
+    "admin:api_webhooksubscription_add": (A, A, A, 403, 403, 403),
+    "admin:api_webhooksubscription_change": (A, A, A, 403, 403, 403),
+    "admin:api_webhooksubscription_history": (A, A, A, 403, 403, 403),
+    "admin:api_webhooksubscription_delete": (A, A, A, 403, 403, 403),
+    "admin/api/webhooksubscription/<path:object_id>/": (A, A, A, R, R, R),
+    "admin:api_webhookdelivery_changelist": (A, A, A, 403, 403, 403),
+    "admin:api_webhookdelivery_add": (A, A, A, 403, 403, 403),
+    "admin:api_webhookdelivery_change": (A, A, A, 403, 403, 403),
+    "admin:api_webhookdelivery_history": (A, A, A, 403, 403, 403),
+    "admin:api_webhookdelivery_delete": (A, A, A, 403, 403, 403),
+    "admin/api/webhookdelivery/<path:object_id>/": (A, A, A, R, R, R),
     # Accounts: nobody on the board manages users or groups in the admin.
     "admin:auth_user_changelist": (A, A, A, 403, 403, 403),
     "admin:auth_user_add": (A, A, A, 403, 403, 403),
@@ -440,6 +453,10 @@ def page_url(key: str, world: World) -> str:
     member = BoardMember.objects.get(user=reviewer)
     event = AuditEvent.objects.filter(article=under_review.article).first()
     group = Group.objects.get(name="Author")
+    partner = Partner.objects.get_or_create(name="A partner", defaults={"key_hash": "0" * 64})[0]
+    subscription = WebhookSubscription.objects.get_or_create(
+        partner=partner, url="https://partner.example/hooks", defaults={"events": ["article.published"]}
+    )[0]
     objects = {
         "articleversion": under_review.pk,
         "article": under_review.article_id,
@@ -449,7 +466,13 @@ def page_url(key: str, world: World) -> str:
         "auditevent": event.pk,
         "user": reviewer.pk,
         "group": group.pk,
-        "partner": Partner.objects.get_or_create(name="A partner", defaults={"key_hash": "0" * 64})[0].pk,
+        "partner": partner.pk,
+        "webhooksubscription": subscription.pk,
+        "webhookdelivery": WebhookDelivery.objects.get_or_create(
+            subscription=subscription,
+            message_id="msg_0",
+            defaults={"event": "article.published", "payload": {}},
+        )[0].pk,
     }
     special = {
         "reader:audience": reverse("reader:audience") + "?audience=patient&next=/",
