@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Field, NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import APIKeyHeader
 
@@ -102,9 +102,14 @@ def not_found(request, exc: Http404):
     return _error(request, 404, str(exc) or "Not found.")
 
 
+# Text a query may hold: anything but NUL (which no database column can hold either).
+NO_NUL = r"^[^\x00]*$"
+SLUG = r"^[-a-zA-Z0-9_]+$"
+
+
 class ArticleFilters(Schema):
-    q: str = Field("", max_length=MAX_QUERY_LENGTH, description="Full-text search")
-    topic: str = Field("", max_length=80)
+    q: str = Field("", max_length=MAX_QUERY_LENGTH, pattern=NO_NUL, description="Full-text search")
+    topic: str = Field("", max_length=80, pattern=NO_NUL)
     updated_since: datetime | None = Field(
         None, description="Only articles whose live version was published at or after this moment (ISO 8601)."
     )
@@ -147,7 +152,14 @@ def articles(request: HttpRequest, filters: Query[ArticleFilters]):
 
 @api.get(
     "/articles/{slug}",
-    response={200: schemas.ArticleOut, 304: None, 404: schemas.Error, 410: schemas.Retracted, **REFUSALS},
+    response={
+        200: schemas.ArticleOut,
+        304: None,
+        400: schemas.BadRequest,
+        404: schemas.Error,
+        410: schemas.Retracted,
+        **REFUSALS,
+    },
     url_name="article",
     summary="One published article",
     description=(
@@ -156,7 +168,7 @@ def articles(request: HttpRequest, filters: Query[ArticleFilters]):
         "`If-Modified-Since` to get a 304."
     ),
 )
-def article(request: HttpRequest, slug: str):
+def article(request: HttpRequest, slug: str = Path(..., max_length=200, pattern=SLUG)):
     page = pagecache.serve(
         slug=slug,
         kind=content.cache_kind(),

@@ -56,8 +56,9 @@ def policy_numbers() -> dict:
 @reader_headers
 @require_safe
 def article_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:MAX_QUERY_LENGTH].strip()
-    topic = request.GET.get("topic", "")[:80].strip()
+    # NUL can be in no database text, so it can match nothing: dropped, never sent (a 500).
+    query = request.GET.get("q", "")[:MAX_QUERY_LENGTH].replace("\x00", "").strip()
+    topic = request.GET.get("topic", "")[:80].replace("\x00", "").strip()
     articles = selectors.search_published_articles(query=query, topic=topic)
     page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     pending = []

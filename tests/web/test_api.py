@@ -350,3 +350,24 @@ def test_the_docs_page_lists_every_operation_under_the_sites_policy(client, docu
         assert path in html
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert "<script" not in html and "cdn" not in html.lower()
+
+
+@pytest.mark.usefixtures("private_cache")
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{API}/articles/%00",
+        f"{API}/articles/a%20b",
+        f"{API}/articles/" + "x" * 300,
+        f"{API}/articles?q=%00",
+        f"{API}/articles?topic=%00",
+        f"{API}/articles?updated_since=2026-13-45",
+        f"{API}/articles?page_size=1e9",
+        f"{API}/articles?page=99999999999999999999999",
+    ],
+)
+def test_hostile_input_is_a_clear_4xx_never_a_500(call, published, path):
+    response = call(path)
+    assert 400 <= response.status_code < 500, (path, response.status_code)
+    if response.status_code != 404 or path.startswith(f"{API}/articles?"):
+        assert response.json()["detail"]
