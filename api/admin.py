@@ -130,11 +130,19 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "last_error",
     )
 
+    actions = ("send_again",)
+
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.action(description="Send the selected undelivered webhooks again now")
+    def send_again(self, request, queryset) -> None:
+        ids = list(queryset.filter(delivered_at__isnull=True).values_list("pk", flat=True))
+        webhooks.enqueue(ids)
+        self.message_user(request, f"Handed {len(ids)} delivery(ies) to the workers.", messages.SUCCESS)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -13,19 +13,15 @@ def record_usage() -> int:
     return usage.record_usage()
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(webhooks.DeliveryFailed,),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=webhooks.RETRIES)
 def deliver_webhook(self, delivery_id: int) -> bool:
-    """POST one signed webhook; a failure is retried with backoff."""
-    return webhooks.deliver(delivery_id) is not None
+    """POST one signed webhook; a failure is retried with backoff (or after the endpoint's
+    Retry-After)."""
+    try:
+        return webhooks.deliver(delivery_id) is not None
+    except webhooks.DeliveryFailed as exc:
+        delay = webhooks.retry_delay(self.request.retries, retry_after=exc.retry_after)
+        raise self.retry(exc=exc, countdown=delay) from exc
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -51,13 +51,32 @@ EVENT_OF_ACTION = {
     AuditAction.VERSION_RETRACTED: WebhookEvent.RETRACTED,
     AuditAction.ARTICLE_RE_REVIEW_DUE: WebhookEvent.RE_REVIEW_DUE,
 }
-TIMEOUT_SECONDS = 10
+TIMEOUT_SECONDS = 15  # the specification recommends 15 to 30 s
+# Retries: exponential from 30 s, at most 6 h apart, with jitter; 14 retries span about a day
+# and a half (the specification suggests a schedule over days).
+RETRY_FIRST_SECONDS = 30
+RETRY_MAX_SECONDS = 6 * 60 * 60
+RETRIES = 14
 GRACE = timedelta(seconds=60)  # a row handed over this recently is left to its task
 REDISPATCH = timedelta(minutes=60)  # a row handed over this long ago and still pending goes again
 
 
 class DeliveryFailed(Exception):
-    """The partner's endpoint did not answer 2xx (or could not be reached): retry later."""
+    """The partner's endpoint did not answer 2xx (or could not be reached): retry later, or
+    after ``retry_after`` seconds when the endpoint said so."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_delay(retries: int, *, retry_after: int | None = None) -> int:
+    """Seconds before the next attempt, after ``retries`` retries: the endpoint's Retry-After
+    when it gave one (within the maximum), else exponential backoff with jitter."""
+    if retry_after is not None:
+        return max(1, min(retry_after, RETRY_MAX_SECONDS))
+    ceiling = min(RETRY_FIRST_SECONDS * 2**retries, RETRY_MAX_SECONDS)
+    return max(1, int(ceiling * (0.5 + secrets.randbelow(500) / 1000)))
 
 
 def policy() -> dict:
@@ -259,13 +278,21 @@ def signed_request(delivery: WebhookDelivery, *, at: datetime) -> urllib.request
     )
 
 
-def _post(delivery: WebhookDelivery, *, at: datetime) -> int:
+def _retry_after(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None  # an HTTP date: the backoff decides
+
+
+def _post(delivery: WebhookDelivery, *, at: datetime) -> tuple[int, int | None]:
+    """(status, Retry-After seconds or None)."""
     _check_resolved(delivery.subscription.url)
     try:
         with _opener.open(signed_request(delivery, at=at), timeout=TIMEOUT_SECONDS) as response:
-            return response.status
+            return response.status, None
     except urllib.error.HTTPError as exc:
-        return exc.code
+        return exc.code, _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
     except (OSError, ValueError) as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
 
@@ -288,7 +315,7 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
         delivery.last_attempt_at = at
         fields = ["attempts", "last_attempt_at", "last_status", "last_error"]
         try:
-            status = _post(delivery, at=at)
+            status, retry_after = _post(delivery, at=at)
         except DeliveryFailed as exc:
             delivery.last_status, delivery.last_error = None, str(exc)[:2000]
             delivery.save(update_fields=fields)
@@ -306,5 +333,5 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
                     active=False, disabled_reason=f"The endpoint answered 410 Gone on {at:%Y-%m-%d}."
                 )
                 return None
-            error = DeliveryFailed(delivery.last_error)
+            error = DeliveryFailed(delivery.last_error, retry_after=retry_after)
     raise error

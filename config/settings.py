@@ -287,7 +287,7 @@ CONTENT_API = {
     # address unless allowed (a local receiver while developing).
     "WEBHOOK_REQUIRE_HTTPS": env.bool("WEBHOOK_REQUIRE_HTTPS", default=False),
     "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False),
-    "WEBHOOK_MAX_ATTEMPTS": env.int("WEBHOOK_MAX_ATTEMPTS", default=9),
+    "WEBHOOK_MAX_ATTEMPTS": env.int("WEBHOOK_MAX_ATTEMPTS", default=16),
     "USAGE_DAYS_KEPT": env.int("API_USAGE_DAYS_KEPT", default=40),
 }
 

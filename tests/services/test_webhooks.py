@@ -28,6 +28,7 @@ class Receiver:
     def __init__(self):
         self.secret = ""
         self.status = 204
+        self.headers: dict[str, str] = {}
         self.received: list[dict] = []
         self.refused: list[str] = []
         receiver = self
@@ -43,6 +44,8 @@ class Receiver:
                 else:
                     receiver.received.append({"id": self.headers["webhook-id"], "payload": payload})
                     self.send_response(receiver.status)
+                    for name, value in receiver.headers.items():
+                        self.send_header(name, value)
                 self.end_headers()
 
             def log_message(self, *args):
@@ -274,3 +277,33 @@ def test_a_delivery_body_is_what_was_signed(subscription, author, editor, review
     headers = {name.lower(): value for name, value in request.header_items()}
     assert Webhook(subscription.secret).verify(request.data, headers) == json.loads(request.data)
     assert headers["webhook-timestamp"] == str(int(at.timestamp()))
+
+
+def test_a_retry_waits_for_the_endpoints_retry_after_or_backs_off(
+    subscription, receiver, author, editor, reviewers
+):
+    from api.tasks import deliver_webhook
+
+    flows.published(author, editor, reviewers[:2])
+    delivery = WebhookDelivery.objects.get()
+    receiver.status, receiver.headers = 503, {"Retry-After": "120"}
+    with pytest.raises(webhooks.DeliveryFailed) as failed:
+        deliver_webhook(delivery.pk)  # called directly, the task raises what it would retry on
+    assert failed.value.retry_after == 120
+    assert webhooks.retry_delay(0, retry_after=120) == 120
+    assert webhooks.retry_delay(3, retry_after=10**9) == webhooks.RETRY_MAX_SECONDS
+    # without one: exponential with jitter, capped, over more than a day in all
+    for retries in range(webhooks.RETRIES):
+        ceiling = min(webhooks.RETRY_FIRST_SECONDS * 2**retries, webhooks.RETRY_MAX_SECONDS)
+        assert ceiling // 2 <= webhooks.retry_delay(retries) <= ceiling
+    total = sum(
+        min(webhooks.RETRY_FIRST_SECONDS * 2**n, webhooks.RETRY_MAX_SECONDS) for n in range(webhooks.RETRIES)
+    )
+    assert total > 24 * 60 * 60
+
+
+def test_a_redirect_is_a_failed_delivery(subscription, receiver, author, editor, reviewers):
+    flows.published(author, editor, reviewers[:2])
+    receiver.status, receiver.headers = 302, {"Location": "http://127.0.0.1:1/elsewhere"}
+    with pytest.raises(webhooks.DeliveryFailed, match="302"):
+        webhooks.deliver(WebhookDelivery.objects.get().pk)
