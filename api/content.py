@@ -60,17 +60,24 @@ def attribution(*, version: ArticleVersion, canonical_url: str) -> str:
     )
 
 
-def article_summary(request: HttpRequest, article: Article) -> dict:
+def _article_base(article: Article) -> dict:
+    """``schemas.ArticleBase`` of a published article (its live version loaded)."""
     version = article.live_version
     return {
         "slug": article.slug,
         "title": version.title,
         "topic": article.topic,
         "version": version.number,
-        "lead": plain_text(version.render()[0]),
         "published_at": version.published_at,
         "last_reviewed": version.decided_at,
         "next_review_due": article.next_review_due,
+    }
+
+
+def article_summary(request: HttpRequest, article: Article) -> dict:
+    return {
+        **_article_base(article),
+        "lead": plain_text(article.live_version.render()[0]),
         "url": api_url(request, article),
         "canonical_url": _absolute(request, article.get_absolute_url()),
     }
@@ -143,13 +150,7 @@ def render_article(request: HttpRequest, *, slug: str, token: str) -> pagecache.
     summary_html = linebreaks(version.summary, autoescape=True) if version.summary else ""
     sections = {"summary": bool(summary_html), "lead": True, "body": True}
     payload = {
-        "slug": article.slug,
-        "title": version.title,
-        "topic": article.topic,
-        "version": version.number,
-        "published_at": version.published_at,
-        "last_reviewed": version.decided_at,
-        "next_review_due": article.next_review_due,
+        **_article_base(article),
         "update_under_review": editorial_selectors.update_under_review(article=article),
         "lead": {"html": lead_html, "text": plain_text(lead_html)},
         "body": {"html": body_html, "text": plain_paragraphs(body_html)},

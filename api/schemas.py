@@ -76,15 +76,20 @@ class Trail(Schema):
     head_hash: str = Field(description="The hash of its newest event (see /audit/heads.json).")
 
 
-class ArticleSummary(Schema):
+class ArticleBase(Schema):
+    """What every answer about a published article says of it."""
+
     slug: str
     title: str
     topic: str
-    version: int
-    lead: str = Field(description="The answer in brief, as plain text.")
+    version: int = Field(description="The number of the live version.")
     published_at: datetime
     last_reviewed: datetime | None
     next_review_due: datetime | None
+
+
+class ArticleSummary(ArticleBase):
+    lead: str = Field(description="The answer in brief, as plain text.")
     url: str = Field(description="This article in the API.")
     canonical_url: str = Field(description="The article's page on the site.")
 
@@ -99,14 +104,7 @@ class ArticlePage(Schema):
     results: list[ArticleSummary]
 
 
-class ArticleOut(Schema):
-    slug: str
-    title: str
-    topic: str
-    version: int
-    published_at: datetime
-    last_reviewed: datetime | None
-    next_review_due: datetime | None
+class ArticleOut(ArticleBase):
     update_under_review: bool = Field(description="A newer version is with the board; this one stays live.")
     lead: Text
     body: Text

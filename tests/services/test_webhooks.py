@@ -112,16 +112,7 @@ def test_a_newer_version_supersedes_and_a_retraction_is_told(
     subscription, receiver, author, editor, reviewers
 ):
     first = flows.published(author, editor, reviewers[:2])
-    second = workflow.version_create_next(article=first.article, author=author)
-    second = workflow.version_edit_draft(version=second, actor=author, change_note="Clearer wording.")
-    second = workflow.version_submit(version=second, actor=author)
-    for reviewer in reviewers[:2]:
-        workflow.assignment_create(version=second, reviewer=reviewer, actor=editor)
-    second = workflow.version_start_review(version=second, actor=editor)
-    for reviewer in reviewers[:2]:
-        flows.review(second, reviewer)
-    second = workflow.version_approve(version=second, actor=editor)
-    second = workflow.version_publish(version=second, actor=editor)
+    second = flows.published_next(first.article, editor, reviewers[:2], change_note="Clearer wording.")
     workflow.version_retract(version=second, actor=editor, reason="A dose was wrong.")
     events = list(WebhookDelivery.objects.order_by("pk").values_list("event", flat=True))
     # the new version is published, then the old one superseded, in one transaction
