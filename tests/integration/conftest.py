@@ -93,6 +93,8 @@ def celery_worker(django_db_setup, django_db_blocker, redis_url, celery_queue, t
         "REDIS_URL": redis_url,
         "VAR_DIR": str(var_dir),
         "CELERY_QUEUE": celery_queue,
+        # the webhook tests' partner endpoint listens on 127.0.0.1
+        "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "1",
     }
     env.pop("EMAIL_HOST", None)  # the file backend, under VAR_DIR/mail
     command = [

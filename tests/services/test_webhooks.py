@@ -4,61 +4,21 @@ Standard Webhooks specification and checked by a receiver on 127.0.0.1 with the
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from standardwebhooks import Webhook, WebhookVerificationError
+from standardwebhooks import Webhook
 
 from api import keys, webhooks
 from api.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from editorial import workflow
 from tests.support import flows
 from tests.support.factories import make_user
+from tests.support.webhooks import Receiver
 
 pytestmark = [pytest.mark.django_db]
-
-
-class Receiver:
-    """A partner's endpoint on 127.0.0.1 that verifies each delivery's signature."""
-
-    def __init__(self):
-        self.secret = ""
-        self.status = 204
-        self.headers: dict[str, str] = {}
-        self.received: list[dict] = []
-        self.refused: list[str] = []
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                try:
-                    payload = Webhook(receiver.secret).verify(body, dict(self.headers))
-                except WebhookVerificationError as exc:
-                    receiver.refused.append(str(exc))
-                    self.send_response(400)
-                else:
-                    receiver.received.append({"id": self.headers["webhook-id"], "payload": payload})
-                    self.send_response(receiver.status)
-                    for name, value in receiver.headers.items():
-                        self.send_header(name, value)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
