@@ -17,6 +17,10 @@ the token it was rendered under and is served only while that token is still cur
   the site-wide generation, which is part of every page key;
 - the key also holds a fingerprint of the editorial settings and of the reader templates and
   stylesheet, so a deploy or a settings change never serves yesterday's markup.
+
+The content API keeps its article documents here too (``serve(kind=...)``, the kind naming a
+fingerprint of the API's code), under the same tokens: one rule for when an article's copy is
+stale, for the page and the API alike.
 """
 
 from __future__ import annotations

@@ -314,6 +314,20 @@ def test_the_article_is_served_from_cache_with_validators_and_304(
 
 
 @pytest.mark.usefixtures("private_cache")
+def test_a_fresh_article_document_costs_the_pages_queries_plus_the_key(
+    call, author, editor, reviewers, django_assert_num_queries
+):
+    version = flows.published(author, editor, reviewers[:2])
+    for number in range(2, 5):  # a longer history does not add queries
+        version = flows.published_next(
+            version.article, editor, reviewers[:2], change_note=f"Update {number}."
+        )
+    # the key (1), the article, references, public trail, approvals, update check (5)
+    with django_assert_num_queries(6):
+        assert call(f"{API}/articles/{version.article.slug}").status_code == 200
+
+
+@pytest.mark.usefixtures("private_cache")
 def test_topics_and_board(call, document, published, reviewers):
     response = call(f"{API}/topics")
     check_response(document, f"{API}/topics", response)
