@@ -3,7 +3,7 @@ page (no script, nothing from elsewhere: the site's Content-Security-Policy hold
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -68,3 +68,23 @@ def docs(request: HttpRequest) -> HttpResponse:
         "openapi_url": reverse("api:openapi-json"),
     }
     return render(request, "api/docs.html", context)
+
+
+@require_safe
+def index(request: HttpRequest) -> JsonResponse:
+    """``/api/v1/``: where the description is, and each operation's path."""
+    document = api.get_openapi_schema()
+    return JsonResponse(
+        {
+            "title": document["info"]["title"],
+            "version": document["info"]["version"],
+            "openapi": request.build_absolute_uri(reverse("api:openapi-json")),
+            "docs": request.build_absolute_uri(reverse("api_docs")),
+            "operations": [f"{op['method']} {op['path']}" for op in operations(document)],
+        }
+    )
+
+
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any other address under /api/v1/: a JSON 404, as the operations answer."""
+    return JsonResponse({"detail": f"No such API address: {request.path}. See /api/v1/docs/."}, status=404)

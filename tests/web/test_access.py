@@ -341,7 +341,9 @@ PAGES = {
     "api:article": (401, 401, 401, 401, 401, 401),
     "api:topics": (401, 401, 401, 401, 401, 401),
     "api:board": (401, 401, 401, 401, 401, 401),
-    "api:api-root": (404, 404, 404, 404, 404, 404),
+    "api:api-root": (200, 200, 200, 200, 200, 200),  # shadowed by api_index, same address
+    "api_index": (200, 200, 200, 200, 200, 200),
+    "api_not_found": (404, 404, 404, 404, 404, 404),
     # Its OpenAPI document and the page that describes it: public.
     "api:openapi-json": (200, 200, 200, 200, 200, 200),
     "api_docs": (200, 200, 200, 200, 200, 200),
@@ -491,6 +493,7 @@ def page_url(key: str, world: World) -> str:
         "admin/(?P<url>.*)$": "/admin/no-such-page/",
         "api:article": reverse("api:article", kwargs={"slug": under_review.article.slug}),
         "api:api-root": "/api/v1/",
+        "api_not_found": "/api/v1/no-such-thing/",
         "admin:articles_articleversion_act": reverse(
             "admin:articles_articleversion_act", args=[under_review.pk, "approve"]
         ),

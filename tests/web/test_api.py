@@ -385,3 +385,12 @@ def test_hostile_input_is_a_clear_4xx_never_a_500(call, published, path):
     assert 400 <= response.status_code < 500, (path, response.status_code)
     if response.status_code != 404 or path.startswith(f"{API}/articles?"):
         assert response.json()["detail"]
+
+
+def test_the_api_root_says_where_things_are_and_other_addresses_are_json_404(client, document):
+    index = client.get(f"{API}/").json()
+    assert index["openapi"].endswith(f"{API}/openapi.json") and index["docs"].endswith(f"{API}/docs/")
+    assert "GET /api/v1/articles/{slug}" in index["operations"]
+    for path in (f"{API}/nothing", f"{API}/articles/a/b", f"{API}/articles/"):
+        response = client.get(path)
+        assert response.status_code == 404 and "No such API address" in response.json()["detail"], path

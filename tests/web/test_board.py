@@ -126,3 +126,16 @@ def test_the_demo_board_is_listed_and_fictional(client, demo):
     assert html.count("A fictional board member of this demonstration site.") == 4
     # the reviewers who approved the live version list the demo article
     assert demo.article.live_version.title in html
+
+
+def test_what_a_member_wrote_is_text_on_the_page_never_markup(client, author, editor, reviewers):
+    from tests.support.html import active_content
+
+    hostile = '<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a>'
+    list_publicly(reviewers[0], biography=hostile, conflicts_of_interest=hostile, specialty=hostile)
+    BoardMember.objects.filter(user=reviewers[0]).update(display_name=hostile, credentials=hostile)
+    flows.published(author, editor, reviewers[:2])
+    html = board_html(client)
+    main = html[html.index("<main") : html.index("</main>")]
+    assert active_content(main) == []
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in main
