@@ -258,3 +258,16 @@ def test_a_redirect_is_a_failed_delivery(subscription, receiver, author, editor,
     receiver.status, receiver.headers = 302, {"Location": "http://127.0.0.1:1/elsewhere"}
     with pytest.raises(webhooks.DeliveryFailed, match="302"):
         webhooks.deliver(WebhookDelivery.objects.get().pk)
+
+
+def test_an_article_due_for_re_review_is_told(subscription, receiver, author, editor, reviewers):
+    from datetime import timedelta
+
+    from editorial import reminders
+
+    version = flows.published(author, editor, reviewers[:2])
+    reminders.sweep(now=version.published_at + timedelta(days=400), dispatch=lambda ids: None)
+    delivery = WebhookDelivery.objects.get(event=WebhookEvent.RE_REVIEW_DUE)
+    webhooks.deliver(delivery.pk)
+    (received,) = [r for r in receiver.received if r["payload"]["type"] == "article.re_review_due"]
+    assert received["payload"]["data"]["slug"] == version.article.slug
