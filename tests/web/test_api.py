@@ -441,3 +441,14 @@ def test_every_documented_answer_of_every_operation_is_produced_and_matches(
             check_response(document, response.wsgi_request.path, response)
             checked.append((template, status))
     assert len(checked) >= 20
+
+
+@pytest.mark.usefixtures("private_cache")
+def test_pending_review_mode_shows_readers_a_pending_article_but_never_the_api(
+    call, settings, author, editor, reviewers
+):
+    settings.EDITORIAL = {**settings.EDITORIAL, "PENDING_REVIEW_VISIBLE": True}
+    version = flows.under_review(author, editor, reviewers[:1], slug="pending-one")
+    assert call(version.article.get_absolute_url()).status_code == 200  # the reader's cautioned page
+    assert call(f"{API}/articles/pending-one").status_code == 404
+    assert call(f"{API}/articles").json()["count"] == 0
