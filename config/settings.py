@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "editorial.apps.EditorialConfig",
     "workspace.apps.WorkspaceConfig",
     "accounts.apps.AccountsConfig",
+    "api.apps.ApiConfig",
     "axes",
     "health_check",
     "django_structlog",
@@ -292,6 +293,18 @@ EDITORIAL = {
 
 # Celery beat runs the reminder sweep; a sweep that could not start in time is dropped,
 # the next one finds the same state.
+# The content API for partners (api/): requests per minute per key (a partner's own quota,
+# when set, wins), and how many days the cache keeps each key's daily count.
+CONTENT_API = {
+    "REQUESTS_PER_MINUTE": env.int("API_REQUESTS_PER_MINUTE", default=120),
+    # Webhook endpoints: https only (production sets it), and never a loopback or private
+    # address unless allowed (a local receiver while developing).
+    "WEBHOOK_REQUIRE_HTTPS": env.bool("WEBHOOK_REQUIRE_HTTPS", default=False),
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False),
+    "WEBHOOK_MAX_ATTEMPTS": env.int("WEBHOOK_MAX_ATTEMPTS", default=16),
+    "USAGE_DAYS_KEPT": env.int("API_USAGE_DAYS_KEPT", default=40),
+}
+
 CELERY_BEAT_SCHEDULE = {
     "editorial-reminder-sweep": {
         "task": "editorial.tasks.sweep_reminders",
@@ -302,6 +315,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "editorial.tasks.verify_audit_checkpoints",
         "schedule": EDITORIAL["AUDIT_VERIFY_MINUTES"] * 60,
         "options": {"expires": EDITORIAL["AUDIT_VERIFY_MINUTES"] * 60},
+    },
+    "api-webhook-sweep": {
+        "task": "api.tasks.sweep_webhooks",
+        "schedule": EDITORIAL["SWEEP_MINUTES"] * 60,
+        "options": {"expires": EDITORIAL["SWEEP_MINUTES"] * 60},
+    },
+    "api-record-usage": {
+        "task": "api.tasks.record_usage",
+        "schedule": 15 * 60,
+        "options": {"expires": 15 * 60},
     },
     "editorial-audit-heads": {
         "task": "editorial.tasks.write_audit_heads",

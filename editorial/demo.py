@@ -37,15 +37,55 @@ class DemoPerson:
     role: str
     credentials: str = ""
     specialty: str = ""
+    biography: str = ""
+    conflicts: str = ""
 
 
-# Fictional people. Only the article and its sources are real.
+FICTIONAL = "A fictional board member of this demonstration site."
+
+# Fictional people. Only the article and its sources are real: their biographies say so, and
+# name no real institution, publication or sponsor.
 PEOPLE = (
     DemoPerson("dana.author", "Dana", "Whitfield", "Author"),
-    DemoPerson("priya.raman", "Priya", "Raman", "Reviewer", "MD", "Hepatology"),
-    DemoPerson("tomas.lindqvist", "Tomas", "Lindqvist", "Reviewer", "MD, PhD", "Neurology"),
-    DemoPerson("grace.okafor", "Grace", "Okafor", "Reviewer", "PharmD", "Clinical pharmacology"),
-    DemoPerson("helen.brandt", "Helen", "Brandt", "Editor", "MD", "Board chair"),
+    DemoPerson(
+        "priya.raman",
+        "Priya",
+        "Raman",
+        "Reviewer",
+        "MD",
+        "Hepatology",
+        f"{FICTIONAL} In this demo she reviews articles on liver disease and on the muscle "
+        "cramps that often come with it.",
+    ),
+    DemoPerson(
+        "tomas.lindqvist",
+        "Tomas",
+        "Lindqvist",
+        "Reviewer",
+        "MD, PhD",
+        "Neurology",
+        f"{FICTIONAL} In this demo he reviews articles on spasticity and nerve disorders.",
+        "Fictional, for the demo: paid speaker for a fictional company that makes no muscle "
+        "relaxant. Shown to illustrate how a declared interest reads.",
+    ),
+    DemoPerson(
+        "grace.okafor",
+        "Grace",
+        "Okafor",
+        "Reviewer",
+        "PharmD",
+        "Clinical pharmacology",
+        f"{FICTIONAL} In this demo she checks doses, interactions and prescribing information.",
+    ),
+    DemoPerson(
+        "helen.brandt",
+        "Helen",
+        "Brandt",
+        "Editor",
+        "MD",
+        "Board chair",
+        f"{FICTIONAL} In this demo she chairs the board and records its decisions.",
+    ),
 )
 
 
@@ -88,6 +128,9 @@ def ensure_people() -> dict[str, object]:
                     "display_name": f"Dr. {person.first_name} {person.last_name}",
                     "credentials": person.credentials,
                     "specialty": person.specialty,
+                    "biography": person.biography,
+                    "conflicts_of_interest": person.conflicts,
+                    "public": True,
                 },
             )
         users[person.username] = User.objects.get(pk=user.pk)  # fresh permission cache

@@ -26,9 +26,23 @@ COMMENT_VALIDATORS = [validate_comment_length, no_null_characters]
 NOTE_VALIDATORS = [MaxLengthValidator(2000), no_null_characters]
 
 
+# What readers read where a conflict-of-interest statement is empty.
+NONE_DECLARED = "None declared"
+
+
+def conflict_declaration(statement: str) -> str:
+    """A conflict-of-interest statement as readers read it: the statement, or "None declared"."""
+    return statement.strip() or NONE_DECLARED
+
+
+# The board members readers find on the board page: those who agreed to be listed, still active.
+LISTED = models.Q(public=True, user__is_active=True)
+
+
 class BoardMember(models.Model):
-    """A member of the medical advisory board as readers see them: name and credentials.
-    Not a login: the user account is separate."""
+    """A member of the medical advisory board as readers see them: name, credentials, a short
+    biography and their standing conflict-of-interest statement. Not a login: the user account
+    is separate."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="board_member"
@@ -36,12 +50,41 @@ class BoardMember(models.Model):
     display_name = models.CharField(max_length=120)
     credentials = models.CharField(max_length=120, help_text='For example "MD, FRCP".')
     specialty = models.CharField(max_length=120, blank=True)
+    biography = models.TextField(
+        blank=True, validators=NOTE_VALIDATORS, help_text="A few sentences readers see on the board page."
+    )
+    conflicts_of_interest = models.TextField(
+        "conflict-of-interest statement",
+        blank=True,
+        validators=NOTE_VALIDATORS,
+        help_text="Standing interests readers should know of (funding, advisory roles). Empty reads "
+        '"None declared". Each review also carries its own declaration.',
+    )
+    public = models.BooleanField(
+        "shown on the public board page",
+        default=False,
+        help_text="Only members who agreed to be listed appear at /board/ and as links from articles.",
+    )
 
     class Meta:
         ordering = ["display_name"]
 
     def __str__(self) -> str:
         return f"{self.display_name}, {self.credentials}"
+
+    @property
+    def conflict_declaration(self) -> str:
+        return conflict_declaration(self.conflicts_of_interest)
+
+    @property
+    def is_listed(self) -> bool:
+        """``LISTED`` for this row: whether readers find this member on the board page."""
+        return self.public and self.user.is_active
+
+    @property
+    def anchor(self) -> str:
+        """The fragment that names this member on the board page."""
+        return f"member-{self.pk}"
 
 
 class AssignmentState(models.TextChoices):
@@ -186,6 +229,11 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} by {self.reviewer} on {self.version}"
+
+    @property
+    def conflict_declaration(self) -> str:
+        """This review's conflict-of-interest declaration as readers read it."""
+        return conflict_declaration(self.conflict_statement)
 
 
 class AuditAction(models.TextChoices):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleVersion, VersionState
 from editorial.models import (
+    LISTED,
     OPEN_ASSIGNMENT_STATES,
     AuditAction,
     AuditCheckpoint,
@@ -39,6 +41,38 @@ def approving_reviews(*, version: ArticleVersion) -> QuerySet[Review]:
 def board_members() -> QuerySet[BoardMember]:
     """The medical advisory board as readers see it: names, credentials, specialties."""
     return BoardMember.objects.filter(user__is_active=True).order_by("display_name")
+
+
+def published_approvals() -> QuerySet[Review]:
+    """The approvals readers see as "Reviewed by": those of the versions published now (a
+    published version is its article's live one; a newer one supersedes it)."""
+    return Review.objects.filter(decision=Decision.APPROVE, version__state=VersionState.PUBLISHED)
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One member on the public board page, with the published articles they reviewed."""
+
+    member: BoardMember
+    articles: tuple[Article, ...]
+
+
+def public_board() -> list[RosterEntry]:
+    """The public board roster: the members readers may find (``LISTED``), each with the
+    published articles whose live version they approved, by title. Two queries."""
+    members = list(BoardMember.objects.filter(LISTED).select_related("user").order_by("display_name", "pk"))
+    reviewed: dict[int, list[Article]] = defaultdict(list)
+    approvals = (
+        published_approvals()
+        .filter(reviewer_id__in=[member.user_id for member in members])
+        .select_related("version__article")
+        .order_by("version__title", "version__article__slug")
+    )
+    for review in approvals:
+        article = review.version.article
+        article.live_version = review.version  # the published version is the live one
+        reviewed[review.reviewer_id].append(article)
+    return [RosterEntry(member=member, articles=tuple(reviewed[member.user_id])) for member in members]
 
 
 # Actions whose message is the author's own words (a change note, a reason to withdraw).

@@ -17,6 +17,10 @@ the token it was rendered under and is served only while that token is still cur
   the site-wide generation, which is part of every page key;
 - the key also holds a fingerprint of the editorial settings and of the reader templates and
   stylesheet, so a deploy or a settings change never serves yesterday's markup.
+
+The content API keeps its article documents here too (``serve(kind=...)``, the kind naming a
+fingerprint of the API's code), under the same tokens: one rule for when an article's copy is
+stale, for the page and the API alike.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
+from django.utils.http import http_date
 
 PREFIX = "reader"
 GENERATION_KEY = f"{PREFIX}:generation"
@@ -74,6 +80,27 @@ class CachedPage:
     article_id: int
     token: str
     headers: tuple[tuple[str, str], ...] = ()
+    status: int = 200
+
+
+def cached_page(
+    *, content: bytes, version, events: list, article_id: int, token: str, headers=(), status: int = 200
+) -> CachedPage:
+    """A rendered page of ``version`` with its validators: the ETag is the content's hash;
+    Last-Modified is the newest of the version's own moments and its article's newest public
+    event, in whole seconds (as HTTP dates are)."""
+    moments = [version.published_at, version.ended_at, version.submitted_at, version.review_started_at]
+    moments += [event.created_at for event in events[-1:]]
+    last_modified = max((m for m in moments if m is not None), default=None)
+    return CachedPage(
+        content=content,
+        etag=f'"{hashlib.sha256(content).hexdigest()[:32]}"',
+        last_modified=last_modified.replace(microsecond=0) if last_modified else None,
+        article_id=article_id,
+        token=token,
+        headers=tuple(headers),
+        status=status,
+    )
 
 
 def _new_token() -> str:
@@ -114,9 +141,11 @@ def generation() -> str:
     return _token(GENERATION_KEY)
 
 
-def page_key(*, slug: str, audience: str, generation: str) -> str:
+def page_key(*, slug: str, audience: str, generation: str, kind: str = "page") -> str:
+    """``kind`` names what is cached ("page", or the content API's document with a fingerprint
+    of the code that shapes it)."""
     return ":".join(
-        [PREFIX, "page", code_fingerprint(), settings_fingerprint(), generation, slug, audience or "none"]
+        [PREFIX, kind, code_fingerprint(), settings_fingerprint(), generation, slug, audience or "none"]
     )
 
 
@@ -179,7 +208,7 @@ def _current(page: CachedPage | None, article_id: int, token: str | None) -> boo
 
 
 @_never_fails(Lookup(key="", page=None, article_id=None, token=None))
-def lookup(*, slug: str, audience: str) -> Lookup:
+def lookup(*, slug: str, audience: str, kind: str = "page") -> Lookup:
     """A current page, or what a fresh render needs. On a hit in a warm process this is one
     cache round trip (the generation and the article's token together)."""
     article_id = _local_slugs.get(slug)
@@ -200,7 +229,7 @@ def lookup(*, slug: str, audience: str) -> Lookup:
             token = found.get(_article_key(article_id))
             if token is not None and LOCAL_TOKEN_SECONDS > 0:
                 _remember_token(article_id, current, token)
-    key = page_key(slug=slug, audience=audience, generation=current)
+    key = page_key(slug=slug, audience=audience, generation=current, kind=kind)
     if article_id is not None and token is None:
         token = _token(_article_key(article_id))
     page = _local_pages.get(key)
@@ -216,6 +245,33 @@ def lookup(*, slug: str, audience: str) -> Lookup:
         _keep_local(key, page)
         return Lookup(key=key, page=page, article_id=article_id, token=token)
     return Lookup(key=key, page=None, article_id=article_id, token=token)
+
+
+def serve(*, slug: str, audience: str = "", kind: str = "page", render) -> CachedPage:
+    """The current cached page of ``slug``, or ``render(token)``'s fresh one, stored when the
+    token it was rendered under is known. ``render`` raises ``Http404`` for what readers may
+    not see."""
+    found = lookup(slug=slug, audience=audience, kind=kind)
+    page = found.page
+    if page is None:
+        page = render(found.token or "")
+        if found.token is not None and found.article_id == page.article_id:
+            store(found.key, page)
+        if found.article_id != page.article_id:
+            remember_slug(slug, page.article_id)
+    return page
+
+
+def response(page: CachedPage, *, content_type: str = "text/html; charset=utf-8") -> HttpResponse:
+    """The page as an HTTP response with the validators a conditional GET is answered from
+    (config's ConditionalGetMiddleware answers a matching one with 304)."""
+    answer = HttpResponse(page.content, content_type=content_type, status=page.status)
+    for name, value in page.headers:
+        answer.headers[name] = value
+    answer.headers["ETag"] = page.etag
+    if page.last_modified:
+        answer.headers["Last-Modified"] = http_date(page.last_modified.timestamp())
+    return answer
 
 
 @_never_fails(None)

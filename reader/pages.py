@@ -23,6 +23,15 @@ AUDIENCES = {
     "student": "Student",
 }
 
+# What each audience reads, in order, as the article page's answer section shows it (the
+# content API names the same): a patient reads the plain-language summary before the clinical
+# answer, a student both, a clinician the clinical answer. A missing summary is left out.
+AUDIENCE_SECTIONS = {
+    "patient": ("summary", "lead", "body"),
+    "clinician": ("lead", "body"),
+    "student": ("lead", "summary", "body"),
+}
+
 CITE_ANCHOR = re.compile(r'id="cite-(\d+)-(\d+)"')
 
 

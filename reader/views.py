@@ -3,7 +3,6 @@ only, versions awaiting the board, under a caution banner and ``noindex``)."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from django.conf import settings
@@ -13,7 +12,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.http import http_date, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -57,8 +56,9 @@ def policy_numbers() -> dict:
 @reader_headers
 @require_safe
 def article_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:MAX_QUERY_LENGTH].strip()
-    topic = request.GET.get("topic", "")[:80].strip()
+    # NUL can be in no database text, so it can match nothing: dropped, never sent (a 500).
+    query = request.GET.get("q", "")[:MAX_QUERY_LENGTH].replace("\x00", "").strip()
+    topic = request.GET.get("topic", "")[:80].replace("\x00", "").strip()
     articles = selectors.search_published_articles(query=query, topic=topic)
     page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     pending = []
@@ -86,20 +86,12 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The cached page bytes when they are current (no SQL query), a fresh render otherwise,
     with the validators a conditional GET is answered from."""
     audience = audience_of(request)
-    found = pagecache.lookup(slug=slug, audience=audience)
-    page = found.page
-    if page is None:
-        page = _render_article(request, slug=slug, audience=audience, token=found.token or "")
-        if found.token is not None and found.article_id == page.article_id:
-            pagecache.store(found.key, page)
-        if found.article_id != page.article_id:
-            pagecache.remember_slug(slug, page.article_id)
-    response = HttpResponse(page.content)
-    for name, value in page.headers:
-        response.headers[name] = value
-    response.headers["ETag"] = page.etag
-    if page.last_modified:
-        response.headers["Last-Modified"] = http_date(page.last_modified.timestamp())
+    page = pagecache.serve(
+        slug=slug,
+        audience=audience,
+        render=lambda token: _render_article(request, slug=slug, audience=audience, token=token),
+    )
+    response = pagecache.response(page)
     # Browsers keep the page and ask again each time; the answer is usually a 304.
     response.headers["Cache-Control"] = "public, no-cache"
     patch_vary_headers(response, ["Cookie"])
@@ -147,26 +139,14 @@ def _render_article(request: HttpRequest, *, slug: str, audience: str, token: st
         )
     noindex = context["noindex"]
     content = render_to_string("reader/article_detail.html", context, request=request).encode()
-    moments = [version.published_at, version.ended_at, version.submitted_at, version.review_started_at]
-    moments += [event.created_at for event in events[-1:]]
-    last_modified = max((m for m in moments if m is not None), default=None)
     headers = (("X-Robots-Tag", "noindex"),) if noindex else ()
-    return pagecache.CachedPage(
-        content=content,
-        etag=f'"{hashlib.sha256(content).hexdigest()[:32]}"',
-        last_modified=_whole_seconds(last_modified),
-        article_id=article.pk,
-        token=token,
-        headers=headers,
+    return pagecache.cached_page(
+        content=content, version=version, events=events, article_id=article.pk, token=token, headers=headers
     )
 
 
 def _first_published(events: list) -> datetime | None:
     return next((event.created_at for event in events if event.action == AuditAction.VERSION_PUBLISHED), None)
-
-
-def _whole_seconds(moment: datetime | None) -> datetime | None:
-    return moment.replace(microsecond=0) if moment else None
 
 
 def _history_by_version(events: list) -> list[dict]:
@@ -237,6 +217,16 @@ def editorial_policy(request: HttpRequest) -> HttpResponse:
         "reference_kinds": ReferenceKind.choices,
     }
     return render(request, "reader/editorial_policy.html", context)
+
+
+# The board ------------------------------------------------------------------------------------
+@reader_headers
+@require_safe
+def board(request: HttpRequest) -> HttpResponse:
+    """The public board roster: who reviews, their credentials, interests and what they
+    reviewed. Only members who agreed to be listed."""
+    context = {"roster": editorial_selectors.public_board(), "contact_email": contact_email()}
+    return render(request, "reader/board.html", context)
 
 
 @require_safe

@@ -113,6 +113,7 @@ def browser_page(live_server):
 def private_cache(settings, request):
     """A cache of this test's own, and a worker that remembers nothing from earlier tests:
     reader pages cached by one test are never served in another."""
+    from api import keys, usage
     from reader import pagecache
 
     settings.CACHES = {
@@ -122,5 +123,9 @@ def private_cache(settings, request):
         }
     }
     pagecache.forget_local_state()
+    keys.forget_local_state()
+    usage.forget_local_state()
     yield
     pagecache.forget_local_state()
+    keys.forget_local_state()
+    usage.forget_local_state()

@@ -145,7 +145,8 @@ class ReviewAdmin(VersionReviewerColumns, ReadOnlyAdmin):
 
 @admin.register(BoardMember)
 class BoardMemberAdmin(admin.ModelAdmin):
-    list_display = ("display_name", "credentials", "specialty", "open_load_col", "active_col")
+    list_display = ("display_name", "credentials", "specialty", "public", "open_load_col", "active_col")
+    list_filter = ("public",)
     search_fields = ("display_name", "specialty", "credentials", "user__first_name", "user__last_name")
     list_select_related = ("user",)
 

@@ -65,8 +65,14 @@ def celery_worker(django_db_setup, django_db_blocker, redis_url, celery_queue, t
     var_dir = tmp_path_factory.mktemp("worker-var")
     with django_db_blocker.unblock():
         database_url = _database_url()
-    # JSON lines: test_celery_worker reads the request_id from them.
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "LOG_FORMAT": "json"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "LOG_FORMAT": "json",  # test_celery_worker reads the request_id from its lines
+        # the webhook tests' partner endpoint listens on 127.0.0.1
+        "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "1",
+    }
     env.pop("EMAIL_HOST", None)  # the file backend, under VAR_DIR/mail
     worker = start_worker(name=celery_queue, queue=celery_queue, env=env, var_dir=var_dir)
     yield worker

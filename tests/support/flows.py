@@ -69,3 +69,19 @@ def next_approved(first, author, editor, reviewers, **content) -> ArticleVersion
 def published(author, editor, reviewers, **kwargs) -> ArticleVersion:
     version = approved(author, editor, reviewers, **kwargs)
     return workflow.version_publish(version=version, actor=editor)
+
+
+def published_next(article, editor, reviewers, **edits) -> ArticleVersion:
+    """The article's next version, edited with ``edits``, carried to published by its author
+    (which supersedes the version published before it)."""
+    author = article.live_version.author
+    version = workflow.version_create_next(article=article, author=author)
+    version = workflow.version_edit_draft(version=version, actor=author, **edits)
+    version = workflow.version_submit(version=version, actor=author)
+    for reviewer in reviewers:
+        workflow.assignment_create(version=version, reviewer=reviewer, actor=editor)
+    version = workflow.version_start_review(version=version, actor=editor)
+    for reviewer in reviewers:
+        review(version, reviewer)
+    version = workflow.version_approve(version=version, actor=editor)
+    return workflow.version_publish(version=version, actor=editor)

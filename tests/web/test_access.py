@@ -23,6 +23,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
+from api.models import Partner, WebhookDelivery, WebhookSubscription
 from articles.models import Article, ArticleVersion
 from editorial import workflow
 from editorial.models import AuditEvent, BoardMember, Notification
@@ -334,6 +335,7 @@ PAGES = {
     # The load balancer's check: the same for everyone; 503 here, where beat has never run
     # (tests/web/test_health.py has the rest).
     "health": (503, 503, 503, 503, 503, 503),
+    "reader:board": (200, 200, 200, 200, 200, 200),
     "reader:feed": (200, 200, 200, 200, 200, 200),
     "reader:sitemap": (200, 200, 200, 200, 200, 200),
     "reader:robots": (200, 200, 200, 200, 200, 200),
@@ -341,6 +343,17 @@ PAGES = {
     # (tests/web/test_audit_endpoints.py serves one).
     "reader:audit_heads": (404, 404, 404, 404, 404, 404),
     "reader:audit_key": (200, 200, 200, 200, 200, 200),
+    # The content API: partners with a key only (tests/web/test_api.py); a session is no key.
+    "api:articles": (401, 401, 401, 401, 401, 401),
+    "api:article": (401, 401, 401, 401, 401, 401),
+    "api:topics": (401, 401, 401, 401, 401, 401),
+    "api:board": (401, 401, 401, 401, 401, 401),
+    "api:api-root": (200, 200, 200, 200, 200, 200),  # shadowed by api_index, same address
+    "api_index": (200, 200, 200, 200, 200, 200),
+    "api_not_found": (404, 404, 404, 404, 404, 404),
+    # Its OpenAPI document and the page that describes it: public.
+    "api:openapi-json": (200, 200, 200, 200, 200, 200),
+    "api_docs": (200, 200, 200, 200, 200, 200),
     # The workspace: authors only (board members are told it is not for them).
     "workspace:dashboard": (LW, 200, 200, 403, 403, 403),
     "workspace:article_start": (LW, 200, 200, 403, 403, 403),
@@ -407,6 +420,26 @@ PAGES = {
     "admin:editorial_notification_history": (A, A, A, 403, 403, 200),
     "admin:editorial_notification_delete": (A, A, A, 403, 403, 403),
     "admin/editorial/notification/<path:object_id>/": (A, A, A, R, R, R),
+    # Partners' API keys: superusers only.
+    "admin:api_partner_changelist": (A, A, A, 403, 403, 403),
+    "admin:api_partner_add": (A, A, A, 403, 403, 403),
+    "admin:api_partner_change": (A, A, A, 403, 403, 403),
+    "admin:api_partner_history": (A, A, A, 403, 403, 403),
+    "admin:api_partner_delete": (A, A, A, 403, 403, 403),
+    "admin/api/partner/<path:object_id>/": (A, A, A, R, R, R),
+    # Partners' webhooks and their delivery history: superusers only.
+    "admin:api_webhooksubscription_changelist": (A, A, A, 403, 403, 403),
+    "admin:api_webhooksubscription_add": (A, A, A, 403, 403, 403),
+    "admin:api_webhooksubscription_change": (A, A, A, 403, 403, 403),
+    "admin:api_webhooksubscription_history": (A, A, A, 403, 403, 403),
+    "admin:api_webhooksubscription_delete": (A, A, A, 403, 403, 403),
+    "admin/api/webhooksubscription/<path:object_id>/": (A, A, A, R, R, R),
+    "admin:api_webhookdelivery_changelist": (A, A, A, 403, 403, 403),
+    "admin:api_webhookdelivery_add": (A, A, A, 403, 403, 403),
+    "admin:api_webhookdelivery_change": (A, A, A, 403, 403, 403),
+    "admin:api_webhookdelivery_history": (A, A, A, 403, 403, 403),
+    "admin:api_webhookdelivery_delete": (A, A, A, 403, 403, 403),
+    "admin/api/webhookdelivery/<path:object_id>/": (A, A, A, R, R, R),
     # Accounts: nobody on the board manages users or groups in the admin.
     "admin:auth_user_changelist": (A, A, A, 403, 403, 403),
     "admin:auth_user_add": (A, A, A, 403, 403, 403),
@@ -435,6 +468,10 @@ def page_url(key: str, world: World) -> str:
     member = BoardMember.objects.get(user=reviewer)
     event = AuditEvent.objects.filter(article=under_review.article).first()
     group = Group.objects.get(name="Author")
+    partner = Partner.objects.get_or_create(name="A partner", defaults={"key_hash": "0" * 64})[0]
+    subscription = WebhookSubscription.objects.get_or_create(
+        partner=partner, url="https://partner.example/hooks", defaults={"events": ["article.published"]}
+    )[0]
     objects = {
         "articleversion": under_review.pk,
         "article": under_review.article_id,
@@ -445,6 +482,13 @@ def page_url(key: str, world: World) -> str:
         "notification": Notification.objects.filter(version=under_review).first().pk,
         "user": reviewer.pk,
         "group": group.pk,
+        "partner": partner.pk,
+        "webhooksubscription": subscription.pk,
+        "webhookdelivery": WebhookDelivery.objects.get_or_create(
+            subscription=subscription,
+            message_id="msg_0",
+            defaults={"event": "article.published", "payload": {}},
+        )[0].pk,
     }
     special = {
         "reader:audience": reverse("reader:audience") + "?audience=patient&next=/",
@@ -461,6 +505,9 @@ def page_url(key: str, world: World) -> str:
         "admin:app_list": reverse("admin:app_list", args=["editorial"]),
         "admin:app_list auth": reverse("admin:app_list", args=["auth"]),
         "admin/(?P<url>.*)$": "/admin/no-such-page/",
+        "api:article": reverse("api:article", kwargs={"slug": under_review.article.slug}),
+        "api:api-root": "/api/v1/",
+        "api_not_found": "/api/v1/no-such-thing/",
         "admin:articles_articleversion_act": reverse(
             "admin:articles_articleversion_act", args=[under_review.pk, "approve"]
         ),

@@ -94,7 +94,9 @@ def test_baclofen_page_shows_reviewers_dates_next_review_and_history(client, dem
     html = page(client)
     assert "Reviewed by" in html
     for name, credentials in (("Dr. Priya Raman", "MD"), ("Dr. Grace Okafor", "PharmD")):
-        assert f'<span class="reviewer-name">{name}, {credentials}</span>' in html
+        # the demo board is listed: each name links to the member on the board page
+        assert f'">{name}, {credentials}</a>' in html
+    assert html.count('<a class="reviewer-name" href="/board/#member-') == 2
     # The member who asked for changes on version 1 did not approve version 2.
     reviewed_by = html[
         html.index("<h3>Reviewed by</h3>") : html.index("</section>", html.index("Reviewed by"))

@@ -251,3 +251,8 @@ def test_every_page_links_the_feed_and_policy(client, demo):
     html = client.get("/").content.decode()
     assert '<link rel="alternate" type="application/atom+xml"' in html
     assert 'href="/editorial-policy/"' in html
+
+
+@pytest.mark.parametrize("query", ["?q=%00", "?topic=%00", "?q=baclofen%00"])
+def test_a_nul_in_the_search_is_dropped_not_a_500(client, query):
+    assert client.get("/" + query).status_code == 200
