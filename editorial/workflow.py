@@ -29,7 +29,7 @@ from articles.models import (
     VersionState,
 )
 from articles.rules import validate_reference_number, validate_reference_numbers
-from editorial import audit, notifications
+from editorial import annotations, audit, notifications
 from editorial.errors import (
     ApprovalBlocked,
     ConcurrentChange,
@@ -305,6 +305,7 @@ def version_create_next(*, article: Article, author) -> ArticleVersion:
         state_after=version.state,
         data={"number": version.number, "based_on": latest.number},
     )
+    annotations.carry_forward(previous=latest, version=version, actor=author)
     return version
 
 
@@ -332,6 +333,7 @@ def version_edit_draft(
         raise TransitionRefused(str(exc)) from exc
     if references is not None:
         _write_references(version, references)
+    annotations.reanchor(version)
     return version
 
 
@@ -406,13 +408,16 @@ def approval_blockers(version: ArticleVersion) -> list[str]:
         blockers.append(f"{quorum()} board approvals are needed, {approvals} recorded")
     if Decision.REQUEST_CHANGES in decisions or Decision.REJECT in decisions:
         blockers.append("a board member has requested changes or rejection")
+    must_fix = annotations.approval_blocker(version)
+    if must_fix:
+        blockers.append(must_fix)
     return blockers
 
 
 @transaction.atomic
 def version_approve(*, version: ArticleVersion, actor, message: str = "") -> ArticleVersion:
     """The editor's final approval: quorum met, no open request for changes, every citation
-    resolved."""
+    resolved, no open must-fix annotation."""
     message = _checked_words(message, "note")
     version = _lock_version(version)
     if version.state == VersionState.UNDER_REVIEW:

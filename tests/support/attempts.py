@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import ArticleVersion, Reference
-from editorial import workflow
+from editorial import annotations, workflow
 from editorial.errors import NotPermitted, TransitionRefused
-from editorial.models import AuditEvent, Decision, Review, ReviewAssignment
+from editorial.models import Annotation, AnnotationReply, AuditEvent, Decision, Review, ReviewAssignment
 from editorial.verbs import PRESSED, VERBS, Target
 from tests.support.permissions import ASSIGNMENT_VERBS, DENIED, NOTHING, OK, REFUSED, WORKSPACE_VERBS
 from workspace.forms import findings_token
@@ -32,6 +32,8 @@ def snapshot(version_pk: int) -> tuple:
         Review.objects.filter(version=version).count(),
         ArticleVersion.objects.filter(article_id=version.article_id).count(),
         tuple(getattr(version, name) for name in ArticleVersion.CONTENT_FIELDS),
+        sorted(Annotation.objects.filter(version=version).values_list("pk", "state")),
+        AnnotationReply.objects.filter(annotation__version=version).count(),
     )
 
 
@@ -44,6 +46,10 @@ def through_service(verb: str, version: ArticleVersion, actor, *, reviewer, newc
     target = version.assignments.filter(reviewer=reviewer).first()
     if verb in ASSIGNMENT_VERBS and target is None:
         return NOTHING
+    if verb in ("reply", "resolve"):
+        target = Annotation.objects.filter(version=version, creator=reviewer, state="open").first()
+        if target is None:
+            return NOTHING
     try:
         _call_service(verb, version, actor, target, newcomer)
     except NotPermitted:
@@ -88,6 +94,14 @@ def _call_service(verb, version, actor, target, newcomer) -> None:
             )
         case "withdraw_assignment":
             workflow.assignment_withdraw(assignment=target, actor=actor, reason="Too busy.")
+        case "annotate":
+            annotations.annotation_create(
+                version=version, actor=actor, exact=version.lead, comment="Which guideline says so?"
+            )
+        case "reply":
+            annotations.annotation_reply(annotation=target, actor=actor, comment="The label says so.")
+        case "resolve":
+            annotations.annotation_resolve(annotation=target, actor=actor, note="Cited now.")
         case "edit_draft":
             workflow.version_edit_draft(version=version, actor=actor, title="Is this a new question?")
         case "next_version":

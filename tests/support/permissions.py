@@ -17,7 +17,7 @@ own shape is checked beside it, in ``tests/support/test_permissions.py``, and no
 from __future__ import annotations
 
 from articles.models import VersionState
-from editorial.verbs import PRESSED, VERBS, Target
+from editorial.verbs import ANNOTATION_VERBS, PRESSED, VERBS, Target
 
 # Who tries: the version's author, another author, the board member assigned to the version
 # (a draft has no assignments), a board member who is not, and an editor.
@@ -35,7 +35,7 @@ ASSIGNMENT_VERBS = (
     *(name for name in PRESSED if VERBS[name].target is Target.ASSIGNMENT),
     "withdraw_assignment",
 )
-SERVICE_VERBS = (*PRESSED, *UNREGISTERED)
+SERVICE_VERBS = (*PRESSED, *ANNOTATION_VERBS, *UNREGISTERED)
 
 
 # The rules, from the design -------------------------------------------------------------------
@@ -62,6 +62,16 @@ ASSIGNMENT_ACTOR = {
     "review": "reviewer",
     "withdraw_assignment": "editor",
 }
+# The annotation verbs: the states they apply in, and who may use them there. ``reply`` and
+# ``resolve`` act on the open annotation the assigned reviewer made on the version (a first
+# draft has none: nothing to act on). The author reads and answers the board's annotations once
+# the editor has decided (as with reviews), so never on the version under review itself; they
+# answer the copies carried into their next draft (tests/services/test_annotations.py).
+ANNOTATION_RULES = {
+    "annotate": (INVITATION_OPEN, {"reviewer", "editor"}),
+    "reply": (OPEN_STATES, {"reviewer", "editor"}),
+    "resolve": (INVITATION_OPEN, {"reviewer", "editor"}),
+}
 
 
 def expected(verb: str, role: str, state: str) -> str:
@@ -84,6 +94,13 @@ def expected(verb: str, role: str, state: str) -> str:
         if verb == "review":  # reviews are recorded only while the version is under review
             return OK if state == "under_review" else REFUSED
         return OK if state in INVITATION_OPEN else REFUSED
+    if verb in ANNOTATION_RULES:
+        sources, allowed = ANNOTATION_RULES[verb]
+        if verb != "annotate" and state == "draft":
+            return NOTHING
+        if state not in sources:
+            return REFUSED
+        return OK if role in allowed else DENIED
     if verb == "edit_draft":  # only its author, only a draft
         if role != "author":
             return DENIED

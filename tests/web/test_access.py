@@ -28,7 +28,7 @@ from editorial import workflow
 from editorial.models import AuditEvent, BoardMember
 from tests.support import flows
 from tests.support.attempts import press_admin, press_workspace, snapshot, through_service
-from tests.support.factories import make_user
+from tests.support.factories import make_annotations, make_user
 from tests.support.permissions import (
     ADMIN_LOGIN,
     ADMIN_VERBS,
@@ -129,6 +129,8 @@ def _build_world() -> World:
     for state, version in versions.items():
         version.refresh_from_db()
         assert version.state == state, (state, version.state)
+        if state != "draft":  # the reviewer's open annotation, for ``reply`` and ``resolve``
+            make_annotations(version, users["reviewer"])
     return World(users=users, versions={state: version.pk for state, version in versions.items()})
 
 
