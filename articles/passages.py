@@ -156,10 +156,11 @@ def reference_text(reference) -> str:
     return normalize(" · ".join(part for part in (reference.title, reference.authors, source) if part))
 
 
-def plain_text(version) -> PlainText:
+def plain_text(version, *, references=None) -> PlainText:
     """The plain text of ``version`` (an ``ArticleVersion``), in passages. Deterministic: the
-    same content and references always give the same text."""
-    references = list(version.references.all())
+    same content and references always give the same text. ``references``: the version's
+    references, when the caller has them already."""
+    references = list(version.references.all()) if references is None else references
     lead_html, body_html = version.render()
     pieces: list[tuple[str, str, str, str, int | None]] = []  # part, tag, text, html, reference
     lead = normalize(_text_of(lead_html))

@@ -20,7 +20,7 @@ not refused: they keep the words they were made on.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +31,7 @@ from articles.passages import (
     CONTEXT_CHARS,
     EXACT_WITH_CONTEXT,
     NOT_FOUND,
+    Passage,
     collapse,
     in_context,
     locate,
@@ -52,7 +53,7 @@ from editorial.models import (
     max_annotations,
 )
 from editorial.roles import member_name
-from editorial.selectors import author_may_read
+from editorial.selectors import annotations_on, author_may_read
 from editorial.verbs import VERBS
 
 # Passages are annotated and annotations resolved while the board has the version; the author
@@ -470,3 +471,69 @@ def reanchor(version: ArticleVersion) -> None:
         for name in fields:
             setattr(copy, name, found[name])
     Annotation.objects.bulk_update(carried, fields)
+
+
+# Reading them beside the text (the board's version page, the author's workspace) -----------
+
+
+@dataclass
+class PassageRow:
+    """One passage of a version and the annotations anchored in it."""
+
+    passage: Passage
+    annotations: list[Annotation] = field(default_factory=list)
+    first_of_part: bool = False
+    reference: object = None  # the Reference, for a reference's passage
+
+
+@dataclass
+class Threads:
+    rows: list[PassageRow]
+    changed: list[Annotation]  # carried, on a passage that is gone
+    may_annotate: bool
+    counts: dict
+
+    @property
+    def annotated_rows(self) -> list[PassageRow]:
+        return [row for row in self.rows if row.annotations]
+
+
+def threads(
+    *, version: ArticleVersion, user, for_author: bool, references=(), open_only: bool = False
+) -> Threads:
+    """``version``'s passages, each with the annotations ``user`` may read beside it
+    (``selectors.annotations_on``) and what they may do to each (``may_reply``,
+    ``may_resolve``), decided from their standing, found once: the queries do not grow with
+    the threads."""
+    references = list(references)
+    text = plain_text(version, references=references)
+    standing = standing_of(version, user)
+    found = annotations_on(version=version, for_author=for_author)
+    if open_only:
+        found = [a for a in found if a.is_open]
+    by_number = {reference.number: reference for reference in references}
+    rows = [
+        PassageRow(passage, reference=by_number.get(passage.reference_number)) for passage in text.passages
+    ]
+    changed = []
+    for annotation in found:
+        annotation.may_reply = refusal("reply", annotation, user, standing=standing) is None
+        annotation.may_resolve = refusal("resolve", annotation, user, standing=standing) is None
+        passage = None if annotation.start is None else text.passage_at(annotation.start, annotation.end)
+        if passage is None:
+            changed.append(annotation)
+        else:
+            rows[passage.index].annotations.append(annotation)
+    for previous, row in zip([None, *rows], rows, strict=False):
+        row.first_of_part = previous is None or previous.passage.part != row.passage.part
+    open_ = [a for a in found if a.is_open]
+    return Threads(
+        rows=rows,
+        changed=changed,
+        may_annotate=refusal("annotate", version, user, standing=standing) is None,
+        counts={
+            "open": len(open_),
+            "must_fix": sum(1 for a in open_ if a.severity == Severity.MUST_FIX),
+            "all": len(found),
+        },
+    )

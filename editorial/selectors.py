@@ -371,6 +371,7 @@ def annotations_on(*, version: ArticleVersion, for_author: bool) -> list[Annotat
         return "A board member" if anonymous else member_name(user)
 
     for annotation in annotations:
+        annotation.version = version  # the rules read its state: no query per annotation
         annotation.creator_label = label(annotation.creator)
         annotation.resolver_label = label(annotation.resolved_by) if annotation.resolved_by_id else ""
         for reply in annotation.replies.all():
