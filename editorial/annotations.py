@@ -53,7 +53,7 @@ from editorial.models import (
     max_annotations,
 )
 from editorial.roles import member_name
-from editorial.selectors import annotations_on, author_may_read
+from editorial.selectors import annotations_on, author_may_read, open_must_fix
 from editorial.verbs import VERBS
 
 # Passages are annotated and annotations resolved while the board has the version; the author
@@ -358,18 +358,9 @@ def annotation_resolve(*, annotation: Annotation, actor, note: str = "") -> Anno
 # Approval ----------------------------------------------------------------------------------
 
 
-def open_must_fix(version: ArticleVersion):
-    """The open must-fix annotations of ``version``, with who made them: each blocks approval."""
-    return (
-        version.annotations.filter(state=AnnotationState.OPEN, severity=Severity.MUST_FIX)
-        .select_related("creator__board_member")
-        .order_by("start", "created_at", "pk")
-    )
-
-
 def approval_blocker(version: ArticleVersion) -> str:
     """The open must-fix annotations as one approval blocker (empty when there are none)."""
-    found = list(open_must_fix(version))
+    found = list(open_must_fix(version=version))
     if not found:
         return ""
     named = "; ".join(f"“{a.short_quote}” ({member_name(a.creator)})" for a in found)

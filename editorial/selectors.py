@@ -15,12 +15,14 @@ from editorial.models import (
     OPEN_ASSIGNMENT_STATES,
     Annotation,
     AnnotationReply,
+    AnnotationState,
     AuditAction,
     AuditEvent,
     BoardMember,
     Decision,
     Review,
     ReviewAssignment,
+    Severity,
     late,
 )
 from editorial.roles import member_name
@@ -328,6 +330,29 @@ def reviews_for_author(*, version: ArticleVersion) -> list[ReviewNote]:
 
 
 # Annotations: who reads which (the admin's version page, the workspace, the JSON-LD) ---------
+
+
+def open_must_fix(*, version: ArticleVersion) -> QuerySet[Annotation]:
+    """The open must-fix annotations of ``version``, with who made them: each blocks approval."""
+    return (
+        Annotation.objects.filter(version=version, state=AnnotationState.OPEN, severity=Severity.MUST_FIX)
+        .select_related("creator__board_member")
+        .order_by("start", "created_at", "pk")
+    )
+
+
+def open_must_fix_count(version_ref: str = "version_id") -> Coalesce:
+    """An annotation for rows that name a version (``version_ref``): how many open must-fix
+    annotations it holds (the reviewers' emails say so)."""
+    found = (
+        Annotation.objects.filter(
+            version=OuterRef(version_ref), state=AnnotationState.OPEN, severity=Severity.MUST_FIX
+        )
+        .values("version")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(found), 0)
 
 
 def author_may_read(annotation: Annotation, *, version_state: str) -> bool:

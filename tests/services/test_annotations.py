@@ -19,6 +19,7 @@ from editorial.models import (
 from editorial.roles import member_name
 from editorial.selectors import annotations_on
 from tests.support import flows
+from tests.support.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -343,3 +344,33 @@ def test_reanchoring_picks_the_occurrence_with_the_same_context(version, author,
     text = plain_text(copy.version).text
     assert copy.anchor == Anchor.EXACT  # what followed the last paragraph changed
     assert text[copy.end :].startswith(" for the liver")
+
+
+# Reviewer emails -------------------------------------------------------------------------------
+
+
+def test_the_invitation_and_the_reminder_name_the_open_must_fix_annotations(
+    version, reviewers, editor, reviewer
+):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from editorial import reminders
+    from editorial.models import Notification, NotificationKind
+    from editorial.notifications import build_message
+
+    annotate(version, reviewer, severity="must_fix")
+    annotate(version, reviewer, exact="low dose", severity="must_fix")
+    annotate(version, reviewer, exact="Baclofen")  # a suggestion is not counted
+    newcomer = make_user("Reviewer", username="newcomer")
+    assignment = workflow.assignment_create(version=version, reviewer=newcomer, actor=editor)
+    invitation = Notification.objects.get(kind=NotificationKind.INVITED, recipient=newcomer)
+    message = build_message(invitation)
+    assert "Open must-fix annotations on this version: 2 (each blocks approval" in message.body
+    assert "<strong>2</strong>" in message.alternatives[0][0]
+    with time_machine.travel(assignment.review_due + timedelta(days=1), tick=False):
+        reminders.sweep(dispatch=lambda ids: None, now=timezone.now())
+    reminder = Notification.objects.filter(recipient=newcomer, reminder__isnull=False).latest("pk")
+    assert "Open must-fix annotations on this version: 2" in build_message(reminder).body
