@@ -372,7 +372,7 @@ def approval_blocker(version: ArticleVersion) -> str:
 
 def _reanchored(text, original: Annotation) -> dict:
     """Where ``original``'s quote stands in ``text`` (a later version's plain text): its exact
-    words with their context, else its exact words alone (moved), else nowhere (changed)."""
+    words with their context, else its exact words alone (its surroundings changed), else nowhere (the passage changed)."""
     start, end, how = locate(text.text, original.exact, original.prefix, original.suffix, near=original.start)
     passage = text.passage_at(start, end) if how != NOT_FOUND else None
     if passage is None:

@@ -308,7 +308,7 @@ class Anchor(models.TextChoices):
     """How an annotation's quote was found in its version's plain text (articles.passages)."""
 
     CONTEXT = "context", "Anchored"  # made here, or its exact words found with their context
-    EXACT = "exact", "Moved"  # the exact words found, in other surroundings
+    EXACT = "exact", "Surroundings changed"  # the exact words found, in other surroundings
     CHANGED = "changed", "Passage changed"  # the words are gone: only the old quote remains
 
 

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('suffix', models.CharField(blank=True, max_length=64)),
                 ('start', models.PositiveIntegerField(blank=True, null=True)),
                 ('end', models.PositiveIntegerField(blank=True, null=True)),
-                ('anchor', models.CharField(choices=[('context', 'Anchored'), ('exact', 'Moved'), ('changed', 'Passage changed')], default='context', max_length=10)),
+                ('anchor', models.CharField(choices=[('context', 'Anchored'), ('exact', 'Surroundings changed'), ('changed', 'Passage changed')], default='context', max_length=10)),
                 ('severity', models.CharField(choices=[('must_fix', 'Must fix'), ('suggestion', 'Suggestion')], max_length=12)),
                 ('confidential', models.BooleanField(default=False, help_text='For the board only. Never shown to the author or readers.')),
                 ('comment', models.TextField(validators=[django.core.validators.MaxLengthValidator(editorial.models.max_comment_chars), django.core.validators.ProhibitNullCharactersValidator()])),
