@@ -19,7 +19,6 @@ not refused: they keep the words they were made on.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -146,11 +145,6 @@ def _refuse(verb: str, target, user) -> None:
     problem = refusal(verb, target, user)
     if problem is not None:
         raise problem
-
-
-def _digest(*words: str) -> str:
-    """A hash of the words, so the audit trail can prove them without showing them."""
-    return hashlib.sha256("\x1f".join(words).encode()).hexdigest()
 
 
 def _comment(value, label: str) -> str:
@@ -298,7 +292,7 @@ def annotation_create(
             "confidential": confidential,
             "start": annotation.start,
             "end": annotation.end,
-            "digest": _digest(annotation.exact, comment),
+            "digest": audit.words_digest(annotation.exact, comment),
         },
     )
     return annotation
@@ -322,7 +316,7 @@ def annotation_reply(*, annotation: Annotation, actor, comment: str) -> Annotati
         version=annotation.version,
         actor=actor,
         action=VERBS["reply"].action,
-        data={"annotation": annotation.pk, "reply": reply.pk, "digest": _digest(comment)},
+        data={"annotation": annotation.pk, "reply": reply.pk, "digest": audit.words_digest(comment)},
     )
     return reply
 
@@ -350,7 +344,11 @@ def annotation_resolve(*, annotation: Annotation, actor, note: str = "") -> Anno
         action=VERBS["resolve"].action,
         state_before=AnnotationState.OPEN,
         state_after=annotation.state,
-        data={"annotation": annotation.pk, "severity": annotation.severity, "digest": _digest(note)},
+        data={
+            "annotation": annotation.pk,
+            "severity": annotation.severity,
+            "digest": audit.words_digest(note),
+        },
     )
     return annotation
 

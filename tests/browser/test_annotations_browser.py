@@ -14,11 +14,11 @@ from articles.passages import plain_text
 from editorial import workflow
 from editorial.models import Annotation
 from tests.support import flows
+from tests.support.browser import PASSWORD, log_in
 from tests.support.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "test-pass-123"  # tests.support.factories.UserFactory
 BODY = "Baclofen is started at a low dose [1].\n\nStopping it abruptly is dangerous [2]."
 QUOTE = "started at a low dose"
 
@@ -27,15 +27,6 @@ def shot(page, name: str) -> None:
     folder = settings.VAR_DIR / "test-artifacts"
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"annotations-{name}.png"), full_page=True)
-
-
-def admin_log_in(page, user) -> None:
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/admin/login/?next=/admin/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r".*/admin/$"))
 
 
 def select_words(page, words: str) -> None:
@@ -74,7 +65,7 @@ def test_reviewer_annotates_a_selection_author_answers_in_the_next_version_revie
     page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
 
     # the reviewer selects a few words of the body: the Annotate control fills the form
-    admin_log_in(page, reviewer)
+    log_in(page, reviewer)
     page.goto(page.base_url + f"/admin/articles/articleversion/{version.pk}/change/")
     select_words(page, QUOTE)
     page.locator("#annotate-control").click()
@@ -116,7 +107,7 @@ def test_reviewer_annotates_a_selection_author_answers_in_the_next_version_revie
     workflow.version_submit(version=draft, actor=author)
     workflow.assignment_create(version=draft, reviewer=reviewer, actor=editor)
     workflow.version_start_review(version=draft, actor=editor)
-    admin_log_in(page, reviewer)
+    log_in(page, reviewer)
     page.goto(page.base_url + f"/admin/articles/articleversion/{draft.pk}/change/")
     thread = page.locator(f"#annotation-{copy.pk}")
     assert "It is 5 mg three times a day" in thread.inner_text()

@@ -20,6 +20,7 @@ from editorial.roles import member_name
 from editorial.selectors import annotations_on
 from tests.support import flows
 from tests.support.factories import make_user
+from tests.support.flows import annotate
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +34,6 @@ BODY = (
 @pytest.fixture
 def version(author, editor, reviewers):
     return flows.under_review(author, editor, reviewers[:2], body=BODY)
-
-
-def annotate(version, actor, exact="started at a low dose", **kwargs):
-    kwargs.setdefault("comment", "Which dose, exactly?")
-    return annotations.annotation_create(version=version, actor=actor, exact=exact, **kwargs)
 
 
 def count(model) -> int:

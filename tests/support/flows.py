@@ -1,7 +1,7 @@
 """Drive versions through the workflow with the same services users trigger."""
 
 from articles.models import ArticleVersion
-from editorial import workflow
+from editorial import annotations, workflow
 from editorial.models import Decision
 
 CLEAN_BODY = "Baclofen is started at a low dose [1]. Stopping it abruptly is dangerous [2]."
@@ -55,3 +55,8 @@ def approved(author, editor, reviewers, **kwargs) -> ArticleVersion:
 def published(author, editor, reviewers, **kwargs) -> ArticleVersion:
     version = approved(author, editor, reviewers, **kwargs)
     return workflow.version_publish(version=version, actor=editor)
+
+
+def annotate(version, actor, exact="started at a low dose", *, comment="Which dose, exactly?", **kwargs):
+    """``actor`` comments on the words ``exact`` of ``version`` (a suggestion unless told)."""
+    return annotations.annotation_create(version=version, actor=actor, exact=exact, comment=comment, **kwargs)

@@ -12,6 +12,7 @@ from editorial import annotations, workflow
 from editorial.models import Annotation, AnnotationReply
 from tests.support import flows
 from tests.support.factories import make_annotations
+from tests.support.flows import annotate
 from tests.support.html import Elements
 from tests.support.xss_vectors import VECTORS, scan
 
@@ -35,11 +36,6 @@ def workspace_page(version) -> str:
 @pytest.fixture
 def version(author, editor, reviewers):
     return flows.under_review(author, editor, reviewers[:2], body=BODY)
-
-
-def annotate(version, actor, exact="started at a low dose", **kwargs):
-    kwargs.setdefault("comment", "Which dose, exactly?")
-    return annotations.annotation_create(version=version, actor=actor, exact=exact, **kwargs)
 
 
 def carried_draft(version, author, editor):
