@@ -16,7 +16,7 @@ from editorial import annotations, selectors
 from editorial.admin import webannotation
 from editorial.admin.forms import AnnotateForm
 from editorial.admin.options import version_url
-from editorial.annotations import Standing, refusal, standing_of
+from editorial.annotations import refusal
 from editorial.errors import InvalidInput, WorkflowError
 from editorial.models import Annotation
 from editorial.verbs import VERBS
@@ -101,15 +101,16 @@ class AnnotationViews:
                 return HttpResponseRedirect(f"{version_url(version.pk)}#annotation-{annotation.pk}")
         else:
             form = AnnotateForm(initial=_initial(text, request.GET.get("passage")))
-        standing = standing_of(version, request.user)
-        refusal = None if status != 200 else _refusal_message(version, request.user, standing)
+        problem = refusal("annotate", version, request.user) if status == 200 else None
+        if problem is not None:  # nothing to fill in: the page says why, with the refusal's status
+            status = problem.status
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"Annotate {version.article.slug} · version {version.number}",
             "version": version,
             "form": form,
-            "refusal": refusal,
+            "refusal": problem.message if problem else "",
         }
         return TemplateResponse(request, "editorial/admin/annotate.html", context, status=status)
 
@@ -129,8 +130,3 @@ class AnnotationViews:
             return self.version_page(request, self._version(request, object_id), status=exc.status)
         messages.success(request, entry.done_for(version))
         return HttpResponseRedirect(f"{version_url(version.pk)}#annotation-{annotation.pk}")
-
-
-def _refusal_message(version, user, standing: Standing) -> str:
-    problem = refusal("annotate", version, user, standing=standing)
-    return problem.message if problem else ""
