@@ -141,9 +141,35 @@ def act_url(version: ArticleVersion, verb: str) -> str:
     return reverse("admin:articles_articleversion_act", args=[version.pk, verb])
 
 
+NO_SUCH_ROW = 999_999_999
+
+
+def open_annotation_pk(version: ArticleVersion) -> int:
+    """The version's first open annotation, for ``reply`` and ``resolve`` (or one that does not exist)."""
+    found = Annotation.objects.filter(version=version, state="open").order_by("pk").first()
+    return found.pk if found else NO_SUCH_ROW
+
+
+ANNOTATION_POST = {
+    "annotate": {"severity": "suggestion", "comment": "Which guideline says so?"},
+    "reply": {"comment": "The label says so."},
+    "resolve": {"note": "Cited now."},
+}
+
+
 def press_admin(client, verb: str, version: ArticleVersion, *, newcomer=None, assignment=None):
     """Press the admin's button for ``verb`` (``assign``: invite ``newcomer``;
-    ``withdraw_assignment``: withdraw ``assignment``, or one that does not exist)."""
+    ``withdraw_assignment``: withdraw ``assignment``, or one that does not exist; ``annotate``:
+    the lead; ``reply``, ``resolve``: the version's first open annotation)."""
+    if verb == "annotate":
+        url = reverse("admin:articles_articleversion_annotate", args=[version.pk])
+        return client.post(url, {"exact": version.lead, **ANNOTATION_POST[verb]})
+    if verb in ("reply", "resolve"):
+        url = reverse(
+            "admin:articles_articleversion_annotation_act",
+            args=[version.pk, open_annotation_pk(version), verb],
+        )
+        return client.post(url, ANNOTATION_POST[verb])
     if verb == "assign":
         today = timezone.localdate()
         data = {
@@ -155,7 +181,7 @@ def press_admin(client, verb: str, version: ArticleVersion, *, newcomer=None, as
     if verb == "withdraw_assignment":
         url = reverse(
             "admin:articles_articleversion_withdraw_assignment",
-            args=[version.pk, assignment.pk if assignment else 999_999_999],
+            args=[version.pk, assignment.pk if assignment else NO_SUCH_ROW],
         )
         return client.post(url, {"reason": "Too busy."})
     return client.post(act_url(version, verb), ADMIN_POST[verb])
@@ -194,4 +220,7 @@ def press_workspace(client, http_verb: str, version: ArticleVersion):
             return client.post(reverse("workspace:version", args=[slug, number]), _content_post(version))
         case "ws_next":
             return client.post(reverse("workspace:version_next", args=[slug]))
+        case "ws_reply":
+            url = reverse("workspace:annotation_reply", args=[slug, number, open_annotation_pk(version)])
+            return client.post(url, {"comment": "Now cited."})
     raise AssertionError(f"{http_verb!r} is not one of {sorted(WORKSPACE_VERBS)}")

@@ -125,6 +125,7 @@ WORKSPACE_VERBS = {
     "ws_withdraw": "withdraw",
     "ws_edit": "edit_draft",
     "ws_next": "next_version",
+    "ws_reply": "reply",  # the author's answer beside the paragraph
 }
 # The admin's buttons: every verb a person presses (the admin serves each at one URL, submit
 # included), and the assign and withdraw-assignment pages.
@@ -132,6 +133,7 @@ ADMIN_VERBS = {
     **{f"admin_{verb}": verb for verb in PRESSED},
     "admin_assign": "assign",
     "admin_withdraw_assignment": "withdraw_assignment",
+    **{f"admin_{verb}": verb for verb in ANNOTATION_VERBS},
 }
 HTTP_VERBS = {**WORKSPACE_VERBS, **ADMIN_VERBS}
 # Each HTTP verb's URL name: the URL coverage test reads these.
@@ -143,6 +145,10 @@ HTTP_URL_NAMES = {
     **{f"admin_{verb}": "admin:articles_articleversion_act" for verb in PRESSED},
     "admin_assign": "admin:articles_articleversion_assign",
     "admin_withdraw_assignment": "admin:articles_articleversion_withdraw_assignment",
+    "ws_reply": "workspace:annotation_reply",
+    "admin_annotate": "admin:articles_articleversion_annotate",
+    "admin_reply": "admin:articles_articleversion_annotation_act",
+    "admin_resolve": "admin:articles_articleversion_annotation_act",
 }
 STATUS_OF = {OK: 302, DENIED: 403, REFUSED: 409}
 
@@ -159,6 +165,8 @@ def expected_http(http_verb: str, role: str, state: str) -> tuple[int, str]:
         if role == "other_author":
             return 404, DENIED
         outcome = expected(verb, role, state)
+        if outcome == NOTHING:  # no annotation to answer: its address is not found
+            return 404, NOTHING
         return STATUS_OF[outcome], outcome
     # The admin is for the board; a reviewer sees only the versions assigned to them.
     if role in ("anonymous", "author", "other_author"):
@@ -167,8 +175,9 @@ def expected_http(http_verb: str, role: str, state: str) -> tuple[int, str]:
         return 404, DENIED
     outcome = expected(verb, role, state)
     if outcome == NOTHING:
-        # accept/decline/review: the editor is not assigned; withdraw_assignment: no such row
-        return (404, NOTHING) if verb == "withdraw_assignment" else (403, DENIED)
+        # accept/decline/review: the editor is not assigned; withdraw_assignment, reply, resolve:
+        # no such row
+        return (404, NOTHING) if verb in ("withdraw_assignment", "reply", "resolve") else (403, DENIED)
     return STATUS_OF[outcome], outcome
 
 
