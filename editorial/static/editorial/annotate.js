@@ -111,5 +111,10 @@
   root.addEventListener("mouseup", function () {
     window.setTimeout(show, 0);
   });
-  root.addEventListener("keyup", show);
+  /* a selection made with the keyboard (shift and the arrows) too, once it settles */
+  var settling = null;
+  document.addEventListener("selectionchange", function () {
+    window.clearTimeout(settling);
+    settling = window.setTimeout(show, 250);
+  });
 })();
