@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
@@ -433,8 +434,8 @@ def carry_forward(*, previous: ArticleVersion, version: ArticleVersion, actor) -
         version=version,
         actor=actor,
         action=AuditAction.ANNOTATIONS_CARRIED,
-        message=f"{len(copies)} open annotations carried from version {previous.number}; "
-        f"{changed} on passages that changed.",
+        message=f"{len(copies)} open annotation{pluralize(len(copies))} carried from version "
+        f"{previous.number}; {changed} on {'a passage' if changed == 1 else 'passages'} that changed.",
         data={"from_version": previous.number, "carried": [c.pk for c in copies], "changed": changed},
     )
     return copies
