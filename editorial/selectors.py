@@ -369,17 +369,24 @@ def annotations_on(*, version: ArticleVersion, for_author: bool) -> list[Annotat
     """The annotations on ``version`` with their threads, in the order of the text (those whose
     passage changed last): every one for the board; for its author (``for_author``) only those
     ``author_may_read``, and no board member's name while reviews are anonymous to authors.
-    Each carries ``creator_label`` and each reply ``author_label``. Four queries, however many."""
+    Each carries ``creator_label`` and each reply ``author_label``; ``carried_to``, the copies in
+    later versions. Three queries, however many."""
     queryset = (
         Annotation.objects.filter(version=version)
         .select_related("creator__board_member", "resolved_by__board_member", "carried_from__version")
         .prefetch_related(
             Prefetch(
+                "carried_to",
+                queryset=Annotation.objects.select_related("version").only(
+                    "state", "carried_from", "version__number"
+                ),
+            ),
+            Prefetch(
                 "replies",
                 queryset=AnnotationReply.objects.select_related("author__board_member").order_by(
                     "created_at", "pk"
                 ),
-            )
+            ),
         )
         .order_by(F("start").asc(nulls_last=True), "created_at", "pk")
     )

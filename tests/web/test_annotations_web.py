@@ -221,6 +221,10 @@ def test_the_author_sees_open_annotations_beside_their_paragraph_and_answers(
     url = reverse("workspace:annotation_reply", args=[draft.article.slug, draft.number, secret.pk])
     assert client.post(url, {"comment": "Let me see."}).status_code == 403
     assert list(AnnotationReply.objects.values_list("comment", flat=True)) == ["Now cites the label."]
+    # version 1 says where its annotation went, to the author and to the board
+    assert "Carried to version 2, open there." in client.get(workspace_page(version)).content.decode()
+    client.force_login(editor)
+    assert "Carried to version 2, open there." in client.get(page(version)).content.decode()
 
 
 # Query budgets: flat as the threads grow -------------------------------------------------------
