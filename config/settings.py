@@ -284,6 +284,8 @@ EDITORIAL = {
     "MAX_BODY_CHARS": env.int("EDITORIAL_MAX_BODY_CHARS", default=100_000),
     "MAX_REFERENCES": env.int("EDITORIAL_MAX_REFERENCES", default=80),
     "MAX_COMMENT_CHARS": env.int("EDITORIAL_MAX_COMMENT_CHARS", default=10_000),
+    # The most annotations (comments anchored to a passage) one version may hold.
+    "MAX_ANNOTATIONS_PER_VERSION": env.int("EDITORIAL_MAX_ANNOTATIONS_PER_VERSION", default=300),
     # How often beat advances every audit chain's checkpoint (editorial/checkpoints.py) and
     # writes a new signed heads file (editorial/audit_heads.py).
     "AUDIT_VERIFY_MINUTES": env.int("EDITORIAL_AUDIT_VERIFY_MINUTES", default=60),

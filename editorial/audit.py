@@ -121,6 +121,12 @@ def compute_hash(values: dict) -> str:
     return chain_digest(line, values["prev_hash"])
 
 
+def words_digest(*words: str) -> str:
+    """A hash of a person's words (a review, a comment), so the trail can prove them later
+    without showing them: the words stay where the person's audience reads them."""
+    return hashlib.sha256("\x1f".join(words).encode()).hexdigest()
+
+
 def action_label(action: str) -> str:
     """How a stored action reads to people (an unknown one, as stored)."""
     try:

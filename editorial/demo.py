@@ -21,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, ArticleVersion, VersionState
-from editorial import workflow
-from editorial.models import BoardMember, Decision
+from editorial import annotations, workflow
+from editorial.models import Anchor, BoardMember, Decision, Severity
 from editorial.roles import ensure_roles
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "articles" / "content"
@@ -178,6 +178,10 @@ def _publish_first_versions(users: dict, log) -> Article:
     for reviewer in (priya, tomas):
         workflow.assignment_create(version=v1, reviewer=reviewer, actor=editor)
     workflow.version_start_review(version=v1, actor=editor)
+    findings = _annotate_findings(v1, priya=priya, tomas=tomas)
+    log(
+        f"v1: {len(findings)} must-fix annotations anchored to the claims cited 2, 4 and 5 and to “Bacloffen”"
+    )
     unresolved = ", ".join(map(str, v1.integrity["unresolved"]))
     reviews = {
         priya: (
@@ -217,6 +221,7 @@ def _publish_first_versions(users: dict, log) -> Article:
     v2 = workflow.version_edit_draft(
         version=v2, actor=author, references=second["references"], **_content(second)
     )
+    _answer_findings(v2, author=author)
     v2 = workflow.version_submit(version=v2, actor=author)
     log(
         f"v2 submitted; citation check: unresolved {v2.integrity['unresolved']}, "
@@ -225,6 +230,7 @@ def _publish_first_versions(users: dict, log) -> Article:
     for reviewer in (priya, grace):
         workflow.assignment_create(version=v2, reviewer=reviewer, actor=editor)
     workflow.version_start_review(version=v2, actor=editor)
+    _resolve_findings(v2, editor=editor, log=log)
     for reviewer in (priya, grace):
         workflow.review_record(
             assignment=v2.assignments.get(reviewer=reviewer),
@@ -239,6 +245,75 @@ def _publish_first_versions(users: dict, log) -> Article:
     v2 = workflow.version_publish(version=v2, actor=editor)
     log(f"v2 published: /articles/{DEMO_SLUG}/")
     return ArticleVersion.objects.get(pk=v2.pk).article
+
+
+# The board's findings on version 1, each anchored to the words it is about (all of them are in
+# the seed page), with the author's answer in version 2 and how it was settled. No source,
+# dose or bibliographic detail beyond what the seed README and version 2's change note state.
+FINDINGS = (
+    (
+        "priya",
+        "Baclofen is officially indicated for spasticity resulting from multiple sclerosis, spinal "
+        "cord injuries, and other spinal cord diseases",
+        "Cited as 2, which has no entry in the reference list. The baclofen prescribing information "
+        "states the approved indication: cite it, or remove the number.",
+        "Now cites the baclofen prescribing information, reference 2.",
+        "Reference 2 is the prescribing information, which states the indication.",
+    ),
+    (
+        "tomas",
+        "Can lead to hallucinations and withdrawal symptoms",
+        "Cited as 4, which has no entry in the reference list. The prescribing information carries "
+        "the warning about abrupt withdrawal.",
+        "Now cites the baclofen prescribing information, reference 2, as does the other "
+        "withdrawal statement.",
+        "The withdrawal warning now cites the prescribing information.",
+    ),
+    (
+        "tomas",
+        "Potential for tolerance development with long-term use",
+        "Cited as 5, which has no entry in the reference list, and I know of no identifiable source "
+        "the page meant. Without one, the number must go.",
+        "No identifiable source: both tolerance statements lose their citation number.",
+        "The tolerance statements no longer cite a source that does not exist.",
+    ),
+    (
+        "priya",
+        "Bacloffen",
+        "Misspelt in reference 3's title: “Baclofen”.",
+        "Corrected to “Baclofen”, with the other reference titles and journal names.",
+        "Corrected in version 2.",
+    ),
+)
+
+
+def _annotate_findings(v1: ArticleVersion, **reviewers) -> list:
+    return [
+        annotations.annotation_create(
+            version=v1, actor=reviewers[who], exact=quote, comment=comment, severity=Severity.MUST_FIX
+        )
+        for who, quote, comment, _, _ in FINDINGS
+    ]
+
+
+def _answer_findings(v2: ArticleVersion, *, author) -> None:
+    carried = {a.exact: a for a in v2.annotations.all()}
+    for _, quote, _, answer, _ in FINDINGS:
+        annotations.annotation_reply(annotation=carried[quote], actor=author, comment=answer)
+
+
+def _resolve_findings(v2: ArticleVersion, *, editor, log) -> None:
+    """Dr. Raman resolves her own findings (she reviews version 2 too); the editor resolves Dr.
+    Lindqvist's, who is not on version 2."""
+    carried = {a.exact: a for a in v2.annotations.select_related("creator")}
+    for _, quote, _, _, note in FINDINGS:
+        annotation = carried[quote]
+        actor = annotation.creator if v2.assignments.filter(reviewer=annotation.creator).exists() else editor
+        annotations.annotation_resolve(annotation=annotation, actor=actor, note=note)
+    changed = sum(1 for a in carried.values() if a.anchor == Anchor.CHANGED)
+    log(
+        f"v2: {len(carried)} must-fix annotations carried from v1 ({changed} on a passage that changed), answered and resolved"
+    )
 
 
 HEADING = re.compile(r"^(#{1,6} )(.+)$")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from articles.models import Article, ArticleVersion
+from articles.passages import Part
 from articles.rules import no_null_characters
 
 
@@ -259,6 +260,10 @@ class AuditAction(models.TextChoices):
     ASSIGNMENT_REMINDED = "editorial.assignment.reminded", "Reviewer reminded"
     ASSIGNMENT_ESCALATED = "editorial.assignment.escalated", "Escalated to the editors"
     ARTICLE_RE_REVIEW_DUE = "editorial.article.re_review_due", "Due for re-review"
+    ANNOTATION_CREATED = "editorial.annotation.created", "Passage annotated"
+    ANNOTATION_REPLIED = "editorial.annotation.replied", "Annotation answered"
+    ANNOTATION_RESOLVED = "editorial.annotation.resolved", "Annotation resolved"
+    ANNOTATIONS_CARRIED = "editorial.annotation.carried", "Open annotations carried to the next version"
 
 
 # The actions readers see in an article's review history, under their label.
@@ -333,6 +338,117 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only: they cannot be deleted.")
+
+
+def max_annotations() -> int:
+    """The most annotations one version may hold: EDITORIAL["MAX_ANNOTATIONS_PER_VERSION"]."""
+    return settings.EDITORIAL["MAX_ANNOTATIONS_PER_VERSION"]
+
+
+class Severity(models.TextChoices):
+    MUST_FIX = "must_fix", "Must fix"
+    SUGGESTION = "suggestion", "Suggestion"
+
+
+class AnnotationState(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Anchor(models.TextChoices):
+    """How an annotation's quote was found in its version's plain text (articles.passages)."""
+
+    CONTEXT = "context", "Anchored"  # made here, or its exact words found with their context
+    EXACT = "exact", "Surroundings changed"  # the exact words found, in other surroundings
+    CHANGED = "changed", "Passage changed"  # the words are gone: only the old quote remains
+
+
+class Annotation(ConcurrentTransitionMixin, models.Model):
+    """A board member's comment on a passage of one version, anchored by W3C Web Annotation
+    selectors over the version's plain text (``articles.passages``): the quote (exact words,
+    prefix, suffix) and its position (start, end). Not a review: that is the decision on the
+    whole version. Carried into the next version as a copy that points back (``carried_from``)."""
+
+    version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="annotations")
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+    )
+    part = models.CharField(max_length=20, choices=Part.CHOICES)
+    reference_number = models.PositiveIntegerField(null=True, blank=True)
+    # TextQuoteSelector
+    exact = models.TextField(validators=[MaxLengthValidator(4000), no_null_characters])
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    # TextPositionSelector (empty once the passage is gone)
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    anchor = models.CharField(max_length=10, choices=Anchor.choices, default=Anchor.CONTEXT)
+    severity = models.CharField(max_length=12, choices=Severity.choices)
+    confidential = models.BooleanField(
+        default=False, help_text="For the board only. Never shown to the author or readers."
+    )
+    comment = models.TextField(validators=COMMENT_VALIDATORS)
+    state = FSMField(default=AnnotationState.OPEN, choices=AnnotationState.choices, protected=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True, validators=COMMENT_VALIDATORS)
+    carried_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="carried_to"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["version", "start", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(start__isnull=True, end__isnull=True, anchor="changed"))
+                | (models.Q(start__isnull=False, end__gt=models.F("start")) & ~models.Q(anchor="changed")),
+                name="annotation_position_matches_anchor",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="open", resolved_by__isnull=True)
+                | models.Q(state="resolved", resolved_by__isnull=False),
+                name="annotation_resolved_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()} on {self.version}: “{self.short_quote}”"
+
+    @property
+    def short_quote(self) -> str:
+        return self.exact if len(self.exact) <= 60 else self.exact[:57] + "…"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == AnnotationState.OPEN
+
+    @transition(field=state, source=AnnotationState.OPEN, target=AnnotationState.RESOLVED)
+    def resolve(self, *, by, at, note: str) -> None:
+        self.resolved_by = by
+        self.resolved_at = at
+        self.resolution_note = note
+
+    resolve.alters_data = True
+
+
+class AnnotationReply(models.Model):
+    """One answer in an annotation's thread (the author's, or a board member's). Not an
+    annotation: it has no passage of its own. Copied with its annotation into the next version."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.PROTECT, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(validators=COMMENT_VALIDATORS)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["annotation", "created_at", "pk"]
+        verbose_name_plural = "annotation replies"
+
+    def __str__(self) -> str:
+        return f"Reply by {self.author} on annotation {self.annotation_id}"
 
 
 class ReminderRule(models.TextChoices):

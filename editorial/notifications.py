@@ -213,6 +213,7 @@ def notify_invited(assignment: ReviewAssignment) -> list[Notification]:
                     "response_due": display_date(assignment.response_due),
                     "review_due": display_date(assignment.review_due),
                     "link": admin_url("reviewassignment", assignment.pk),
+                    "open_must_fix": selectors.open_must_fix(version=version).count(),
                 },
             )
         ]

@@ -49,7 +49,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article, VersionState
-from editorial import audit, notifications
+from editorial import audit, notifications, selectors
 from editorial.models import (
     OPEN_ASSIGNMENT_STATES,
     AssignmentState,
@@ -96,6 +96,7 @@ CANDIDATE_FIELDS = {
     "created_at": "created_at",
     "response_due": "response_due",
     "review_due": "review_due",
+    "open_must_fix": "open_must_fix",  # annotated: selectors.open_must_fix_count
 }
 
 
@@ -118,6 +119,7 @@ class Candidate:
     created_at: datetime
     response_due: datetime
     review_due: datetime
+    open_must_fix: int
 
     @property
     def reviewer_name(self) -> str:
@@ -280,7 +282,9 @@ def _batches(queryset: QuerySet, size: int) -> Iterator[list]:
 
 def _candidate_batches(queryset: QuerySet[ReviewAssignment], size: int) -> Iterator[list[Candidate]]:
     names = list(CANDIDATE_FIELDS)
-    rows = queryset.values_list(*CANDIDATE_FIELDS.values())
+    rows = queryset.annotate(open_must_fix=selectors.open_must_fix_count()).values_list(
+        *CANDIDATE_FIELDS.values()
+    )
     last = 0
     while True:
         batch = [
@@ -404,6 +408,7 @@ def _process_assignments(
                 "review_due": notifications.display_date(assignment.review_due),
                 "response_due": notifications.display_date(assignment.response_due),
                 "days_overdue": max((now - assignment.review_due).days, 0),
+                "open_must_fix": assignment.open_must_fix,
                 "link": notifications.admin_url("reviewassignment", assignment.pk),
             }
             if escalation:

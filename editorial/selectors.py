@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -17,6 +17,9 @@ from articles.models import Article, ArticleVersion, VersionState
 from editorial.models import (
     LISTED,
     OPEN_ASSIGNMENT_STATES,
+    Annotation,
+    AnnotationReply,
+    AnnotationState,
     AuditAction,
     AuditCheckpoint,
     AuditEvent,
@@ -24,6 +27,7 @@ from editorial.models import (
     Decision,
     Review,
     ReviewAssignment,
+    Severity,
     late,
 )
 from editorial.roles import member_name
@@ -437,3 +441,85 @@ def reviews_for_author(*, version: ArticleVersion) -> list[ReviewNote]:
         )
         for number, review in enumerate(reviews, start=1)
     ]
+
+
+# Annotations: who reads which (the admin's version page, the workspace, the JSON-LD) ---------
+
+
+def open_must_fix(*, version: ArticleVersion) -> QuerySet[Annotation]:
+    """The open must-fix annotations of ``version``, with who made them: each blocks approval."""
+    return (
+        Annotation.objects.filter(version=version, state=AnnotationState.OPEN, severity=Severity.MUST_FIX)
+        .select_related("creator__board_member")
+        .order_by("start", "created_at", "pk")
+    )
+
+
+def open_must_fix_count(version_ref: str = "version_id") -> Coalesce:
+    """An annotation for rows that name a version (``version_ref``): how many open must-fix
+    annotations it holds (the reviewers' emails say so)."""
+    found = (
+        Annotation.objects.filter(
+            version=OuterRef(version_ref), state=AnnotationState.OPEN, severity=Severity.MUST_FIX
+        )
+        .values("version")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(found), 0)
+
+
+def author_may_read(annotation: Annotation, *, version_state: str) -> bool:
+    """Whether the version's author may read (and answer) ``annotation``: never a confidential
+    one; the others once the board's feedback is released, as with reviews (the editor has
+    decided on the version it was made on; a carried annotation was released with the version
+    it came from)."""
+    if annotation.confidential:
+        return False
+    return annotation.carried_from_id is not None or version_state in FEEDBACK_RELEASED
+
+
+def annotations_on(*, version: ArticleVersion, for_author: bool) -> list[Annotation]:
+    """The annotations on ``version`` with their threads, in the order of the text (those whose
+    passage changed last): every one for the board; for its author (``for_author``) only those
+    ``author_may_read``, and no board member's name while reviews are anonymous to authors.
+    Each carries ``creator_label`` and each reply ``author_label``; ``carried_to``, the copies in
+    later versions. Three queries, however many."""
+    queryset = (
+        Annotation.objects.filter(version=version)
+        .select_related("creator__board_member", "resolved_by__board_member", "carried_from__version")
+        .prefetch_related(
+            Prefetch(
+                "carried_to",
+                queryset=Annotation.objects.select_related("version").only(
+                    "state", "carried_from", "version__number"
+                ),
+            ),
+            Prefetch(
+                "replies",
+                queryset=AnnotationReply.objects.select_related("author__board_member").order_by(
+                    "created_at", "pk"
+                ),
+            ),
+        )
+        .order_by(F("start").asc(nulls_last=True), "created_at", "pk")
+    )
+    if for_author:
+        queryset = queryset.filter(confidential=False)
+        if version.state not in FEEDBACK_RELEASED:
+            queryset = queryset.filter(carried_from__isnull=False)
+    anonymous = for_author and settings.EDITORIAL["ANONYMOUS_REVIEWS_TO_AUTHORS"]
+    annotations = list(queryset)
+
+    def label(user) -> str:
+        if user.pk == version.author_id:
+            return "You" if for_author else f"{member_name(user)} (author)"
+        return "A board member" if anonymous else member_name(user)
+
+    for annotation in annotations:
+        annotation.version = version  # the rules read its state: no query per annotation
+        annotation.creator_label = label(annotation.creator)
+        annotation.resolver_label = label(annotation.resolved_by) if annotation.resolved_by_id else ""
+        for reply in annotation.replies.all():
+            reply.author_label = label(reply.author)
+    return annotations

@@ -10,6 +10,10 @@ transition graph (``articles.models.ArticleVersion``, ``editorial.models.ReviewA
 which ``may`` asks.
 
 A new verb: a transition on the model, a service in ``editorial.workflow``, one entry here.
+
+The annotation verbs (annotate a passage, reply, resolve) act on a version's passages, not on
+its state: their service module is ``editorial.annotations``, which holds the rules for who may
+use them and when (``editorial.annotations.refusal``); ``may`` asks it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from importlib import import_module
 
 from django_fsm import can_proceed, has_transition_perm
 
@@ -26,6 +31,7 @@ from editorial.models import AuditAction
 class Target(StrEnum):
     VERSION = "version"
     ASSIGNMENT = "assignment"
+    ANNOTATION = "annotation"  # annotate: on a version's passage; reply, resolve: on an annotation
 
 
 @dataclass(frozen=True)
@@ -43,20 +49,25 @@ class Verb:
     words: str = ""  # the service's keyword for the person's words ("message", "reason"), if any
     words_required: bool = False
     words_label: str = ""
+    module: str = "workflow"  # where ``service`` lives, in ``editorial``
 
     def done_for(self, version) -> str:
         return self.done.format(number=version.number)
 
     def call(self, **kwargs):
         """Run the service (``version=`` or ``assignment=``, ``actor=``, and the verb's words)."""
-        from editorial import workflow
-
-        function: Callable = getattr(workflow, self.service)
+        function: Callable = getattr(import_module(f"editorial.{self.module}"), self.service)
         return function(**kwargs)
 
-    def may(self, version, user) -> bool:
+    def may(self, version, user, *, standing=None) -> bool:
         """Whether ``user`` may use this verb on ``version`` now, as the model's graph says (the
-        service checks again, under a lock, and adds what the graph cannot know)."""
+        service checks again, under a lock, and adds what the graph cannot know). An annotation
+        verb asks ``editorial.annotations.refusal`` (``version`` is then the annotation for reply
+        and resolve; ``standing``, the person's place on the version, saves a query per call)."""
+        if self.target is Target.ANNOTATION:
+            from editorial import annotations
+
+            return annotations.refusal(self.name, version, user, standing=standing) is None
         if self.target is not Target.VERSION:
             raise TypeError(f"{self.name} acts on an assignment")
         method = getattr(version, self.name)
@@ -191,9 +202,54 @@ _VERBS = (
         AuditAction.REVIEW_RECORDED,
         done="Your review is recorded.",
     ),
+    Verb(
+        "annotate",
+        "Annotate",
+        Target.ANNOTATION,
+        "annotation_create",
+        AuditAction.ANNOTATION_CREATED,
+        done="Your annotation is recorded beside its passage.",
+        refused_state="passages are annotated only while the board reviews it",
+        refused_person="annotate this version (its assigned reviewers and the editors)",
+        words="comment",
+        words_required=True,
+        words_label="Comment",
+        module="annotations",
+    ),
+    Verb(
+        "reply",
+        "Reply",
+        Target.ANNOTATION,
+        "annotation_reply",
+        AuditAction.ANNOTATION_REPLIED,
+        done="Your answer is added to the thread.",
+        refused_state="its annotations are closed",
+        refused_person="answer this annotation",
+        words="comment",
+        words_required=True,
+        words_label="Answer",
+        module="annotations",
+    ),
+    Verb(
+        "resolve",
+        "Resolve",
+        Target.ANNOTATION,
+        "annotation_resolve",
+        AuditAction.ANNOTATION_RESOLVED,
+        done="The annotation is resolved.",
+        refused_state="its annotations are resolved only while the board reviews it",
+        refused_person="resolve this annotation (the board member who made it, or an editor)",
+        words="note",
+        words_label="Note (required for a must-fix)",
+        module="annotations",
+    ),
 )
 
 VERBS: dict[str, Verb] = {verb.name: verb for verb in _VERBS}
-# The verbs a person presses (``supersede`` happens to the previous version when one is
-# published: nobody presses it).
-PRESSED = tuple(name for name in VERBS if name != "supersede")
+# The workflow verbs a person presses on the version page's buttons (``supersede`` happens to
+# the previous version when one is published: nobody presses it).
+PRESSED = tuple(
+    name for name, verb in VERBS.items() if name != "supersede" and verb.target is not Target.ANNOTATION
+)
+# The annotation verbs: forms beside the passages (the admin's version page, the workspace).
+ANNOTATION_VERBS = tuple(name for name, verb in VERBS.items() if verb.target is Target.ANNOTATION)

@@ -11,7 +11,6 @@ transition never fails because the broker is down.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -29,7 +28,7 @@ from articles.models import (
     VersionState,
 )
 from articles.rules import validate_reference_number, validate_reference_numbers
-from editorial import audit, notifications
+from editorial import annotations, audit, notifications
 from editorial.errors import (
     ApprovalBlocked,
     ConcurrentChange,
@@ -305,6 +304,7 @@ def version_create_next(*, article: Article, author) -> ArticleVersion:
         state_after=version.state,
         data={"number": version.number, "based_on": latest.number},
     )
+    annotations.carry_forward(previous=latest, version=version, actor=author)
     return version
 
 
@@ -332,6 +332,7 @@ def version_edit_draft(
         raise TransitionRefused(str(exc)) from exc
     if references is not None:
         _write_references(version, references)
+    annotations.reanchor(version)
     return version
 
 
@@ -406,13 +407,16 @@ def approval_blockers(version: ArticleVersion) -> list[str]:
         blockers.append(f"{quorum()} board approvals are needed, {approvals} recorded")
     if Decision.REQUEST_CHANGES in decisions or Decision.REJECT in decisions:
         blockers.append("a board member has requested changes or rejection")
+    must_fix = annotations.approval_blocker(version)
+    if must_fix:
+        blockers.append(must_fix)
     return blockers
 
 
 @transaction.atomic
 def version_approve(*, version: ArticleVersion, actor, message: str = "") -> ArticleVersion:
     """The editor's final approval: quorum met, no open request for changes, every citation
-    resolved."""
+    resolved, no open must-fix annotation."""
     message = _checked_words(message, "note")
     version = _lock_version(version)
     if version.state == VersionState.UNDER_REVIEW:
@@ -661,10 +665,9 @@ def assignment_withdraw(*, assignment: ReviewAssignment, actor, reason: str = ""
 
 def _review_digest(review: Review) -> str:
     """A hash of the review's words, so the audit trail can prove them without showing them."""
-    text = "\x1f".join(
-        [review.decision, review.comment_to_author, review.confidential_comment, review.conflict_statement]
+    return audit.words_digest(
+        review.decision, review.comment_to_author, review.confidential_comment, review.conflict_statement
     )
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 CHECK_BEFORE_APPROVING = "Before approving, check the citations against their sources and the doses."

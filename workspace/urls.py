@@ -13,4 +13,9 @@ urlpatterns = [
     path("articles/<slug:slug>/v<int:number>/preview/", views.version_preview, name="preview"),
     path("articles/<slug:slug>/v<int:number>/submit/", views.version_submit, name="submit"),
     path("articles/<slug:slug>/v<int:number>/withdraw/", views.version_withdraw, name="withdraw"),
+    path(
+        "articles/<slug:slug>/v<int:number>/annotations/<int:annotation_id>/reply/",
+        views.annotation_reply,
+        name="annotation_reply",
+    ),
 ]

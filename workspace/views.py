@@ -8,14 +8,14 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.citations import IntegrityReport, check_integrity
 from articles.models import OPEN_VERSION_STATES, VersionFrozen
+from editorial import annotations, workflow
 from editorial import selectors as editorial_selectors
-from editorial import workflow
 from editorial.errors import WorkflowError
 from editorial.verbs import VERBS
 from reader.pages import article_page_context
@@ -131,9 +131,21 @@ def version_next(request, slug: str):
 # One version -------------------------------------------------------------------------------
 
 
+def _threads(request, version) -> annotations.Threads:
+    """The board's open annotations the author may read, beside their passages."""
+    return annotations.threads(
+        version=version,
+        user=request.user,
+        for_author=True,
+        references=version.references.all(),
+        open_only=True,
+    )
+
+
 def _edit_context(request, version, form, formset, **extra) -> dict:
     based_on = version.based_on
     return {
+        "threads": _threads(request, version),
         "article": version.article,
         "version": version,
         "form": form,
@@ -174,6 +186,7 @@ def _read_only_context(request, version, **extra) -> dict:
         "findings": version.integrity or version.check_integrity().to_dict(),
         "feedback": editorial_selectors.feedback_for_author(version=version, author=request.user),
         "can_withdraw": VERBS["withdraw"].may(version, request.user),
+        "threads": _threads(request, version),
         **extra,
     }
 
@@ -321,3 +334,24 @@ def version_withdraw(request, slug: str, number: int):
             return redirect(_version_url(version))
     context = {"article": version.article, "version": version, "form": form}
     return render(request, "workspace/withdraw_confirm.html", context, status=status)
+
+
+@author_required
+@require_POST
+def annotation_reply(request, slug: str, number: int, annotation_id: int):
+    """The author answers one of the board's annotations (the registry's ``reply``)."""
+    version = selectors.author_version(author=request.user, slug=slug, number=number)
+    annotation = get_object_or_404(version.annotations.all(), pk=annotation_id)
+    entry = VERBS["reply"]
+    try:
+        entry.call(annotation=annotation, actor=request.user, comment=request.POST.get("comment", ""))
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        return render(
+            request,
+            "editorial/refused.html",
+            {"message": exc.message, "status": exc.status},
+            status=exc.status,
+        )
+    messages.success(request, entry.done_for(version))
+    return redirect(f"{_version_url(version)}#ws-annotation-{annotation.pk}")

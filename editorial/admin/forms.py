@@ -9,7 +9,14 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from editorial.models import Decision, DeclineReason, Review, ReviewAssignment, validate_comment_length
+from editorial.models import (
+    Decision,
+    DeclineReason,
+    Review,
+    ReviewAssignment,
+    Severity,
+    validate_comment_length,
+)
 
 
 class ReviewForm(forms.ModelForm):
@@ -118,3 +125,32 @@ def search_members(queryset, query: str):
             | Q(user__last_name__icontains=word)
         )
     return queryset
+
+
+class AnnotateForm(forms.Form):
+    """A comment on a passage: the W3C selectors (filled from the paragraph's link without
+    JavaScript, from the selection with it) and the comment. The service checks every value."""
+
+    exact = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Passage (exact words)"
+    )
+    prefix = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
+    suffix = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
+    start = forms.CharField(required=False, widget=forms.HiddenInput)
+    end = forms.CharField(required=False, widget=forms.HiddenInput)
+    severity = forms.ChoiceField(
+        choices=Severity.choices, initial=Severity.SUGGESTION, widget=forms.RadioSelect, label="Severity"
+    )
+    confidential = forms.BooleanField(required=False, label="For the board only (the author never sees it)")
+    comment = forms.CharField(
+        required=False, strip=False, widget=forms.Textarea(attrs={"rows": 4}), label="Comment"
+    )
+
+    refusal = "Mark the annotation must fix or suggestion."
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in ("exact", "prefix", "suffix", "start", "end", "severity", "confidential", "comment")
+        }

@@ -16,9 +16,18 @@ from django.utils import timezone
 
 from articles.models import ArticleVersion, VersionState
 from editorial import selectors, workflow
+from editorial.admin.annotations import AnnotationViews, annotation_context
 from editorial.admin.buttons import actions_for
 from editorial.admin.diff import version_diff
-from editorial.admin.forms import AssignForm, DeclineForm, MessageForm, ReviewForm, end_of_day, search_members
+from editorial.admin.forms import (
+    AnnotateForm,
+    AssignForm,
+    DeclineForm,
+    MessageForm,
+    ReviewForm,
+    end_of_day,
+    search_members,
+)
 from editorial.admin.options import ReadOnlyAdmin, state_badge, version_url, visible_versions
 from editorial.audit import action_label
 from editorial.errors import InvalidInput, NotPermitted, WorkflowError
@@ -64,7 +73,7 @@ ASSIGNMENT_FORMS = {"decline": DeclineForm, "review": ReviewForm}
 
 
 @admin.register(ArticleVersion)
-class ArticleVersionAdmin(ReadOnlyAdmin):
+class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
     list_display = (
         "version_col",
         "title",
@@ -130,6 +139,7 @@ class ArticleVersionAdmin(ReadOnlyAdmin):
                 wrap(self.withdraw_assignment_view),
                 name="articles_articleversion_withdraw_assignment",
             ),
+            *self.annotation_urls(),
             *super().get_urls(),
         ]
 
@@ -172,6 +182,7 @@ class ArticleVersionAdmin(ReadOnlyAdmin):
         )
         lead_html, body_html = version.render()
         integrity = version.integrity if version.integrity else version.check_integrity().to_dict()
+        references = list(version.references.all())
         forms = forms or {}
         context = {
             **self.admin_site.each_context(request),
@@ -181,7 +192,7 @@ class ArticleVersionAdmin(ReadOnlyAdmin):
             "article": article,
             "lead_html": lead_html,
             "body_html": body_html,
-            "references": list(version.references.all()),
+            "references": references,
             "integrity": integrity,
             "diff": version_diff(version, previous),
             "assignments": assignments,
@@ -199,6 +210,8 @@ class ArticleVersionAdmin(ReadOnlyAdmin):
             "message_forms": {verb: forms.get(verb) or MessageForm(prefix=verb) for verb in WORDED},
             "open_form": next(iter(forms), ""),
             "can_view_audit": user.has_perm("editorial.view_auditevent"),
+            "annotate_form": AnnotateForm(),
+            **annotation_context(version, user, references=references),
         }
         return TemplateResponse(request, "editorial/admin/version_detail.html", context, status=status)
 

@@ -5,8 +5,6 @@ Screenshots are kept under ``var/test-artifacts/`` for a person to look at.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.conf import settings
 
@@ -15,11 +13,11 @@ from editorial import workflow
 from editorial.audit import verify_chain
 from editorial.models import AuditEvent, BoardMember, Review
 from tests.support import flows
+from tests.support.browser import log_in
 from tests.support.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "test-pass-123"  # tests.support.factories.UserFactory
 NEW_LEAD = "Baclofen may ease cramps in some people; start low and never stop it abruptly."
 
 
@@ -27,15 +25,6 @@ def artifacts():
     folder = settings.VAR_DIR / "test-artifacts"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def log_in(page, user) -> None:
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/admin/login/?next=/admin/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r".*/admin/$"))
 
 
 def success_message(page) -> str:

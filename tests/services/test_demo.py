@@ -89,3 +89,39 @@ def test_demo_page_shows_what_the_issue_promises(demo, client):
     assert 'href="#ref-2" id="cite-2-1"' in html
     # the confidential comment never reaches a reader
     assert "Demo note for editors only" not in html
+
+
+def test_demo_reviewers_anchor_their_findings_and_version_2_resolves_them(demo):
+    from articles.passages import plain_text
+    from editorial.models import Anchor, Annotation
+
+    article = Article.objects.get(slug="baclofen-muscle-cramping")
+    v1, v2, v3 = article.versions.order_by("number")
+    found = list(Annotation.objects.filter(version=v1).order_by("pk"))
+    # the claims cited 2, 4 and 5 (unresolved: "2?"), and the misspelling in reference 3's title
+    text = plain_text(v1).text
+    assert [(a.severity, text[a.start : a.end + 3].rstrip(".\n")[-2:]) for a in found[:3]] == [
+        ("must_fix", "2?"),
+        ("must_fix", "4?"),
+        ("must_fix", "5?"),
+    ]
+    assert found[3].exact == "Bacloffen" and found[3].part == "reference" and found[3].reference_number == 3
+    assert all(a.state == "open" for a in found)  # version 1 was decided with them open
+    # carried into version 2, answered by the author, resolved before approval
+    carried = list(Annotation.objects.filter(version=v2).order_by("carried_from_id"))
+    assert [a.carried_from_id for a in carried] == [a.pk for a in found]
+    assert [a.anchor for a in carried].count(Anchor.CHANGED) == 1  # "Bacloffen" is gone
+    assert all(a.state == "resolved" and a.resolution_note for a in carried)
+    assert all([r.author.username for r in a.replies.all()] == ["dana.author"] for a in carried)
+    resolved = v2.audit_events.filter(action="editorial.annotation.resolved").values_list("seq", flat=True)
+    approved = v2.audit_events.get(action="editorial.version.approved").seq
+    assert len(resolved) == 4 and max(resolved) < approved
+    assert not Annotation.objects.filter(version=v3).exists()  # nothing open was left to carry
+
+
+def test_demo_twice_adds_no_annotation(demo):
+    from editorial.models import Annotation
+
+    before = Annotation.objects.count()
+    call_command("load_demo", stdout=io.StringIO())
+    assert Annotation.objects.count() == before == 8

@@ -87,3 +87,59 @@ def test_64_publishers_and_a_withdrawing_author_one_wins(on_postgres, author, ed
     assert AuditEvent.objects.count() == events_before + 1
     assert AuditEvent.objects.filter(action="editorial.version.published").count() == 1
     assert verify_chain().ok
+
+
+def test_64_annotators_at_once_never_pass_the_per_version_limit(
+    on_postgres, author, editor, reviewers, settings
+):
+    from editorial import annotations
+    from editorial.models import Annotation
+
+    settings.EDITORIAL = {**settings.EDITORIAL, "MAX_ANNOTATIONS_PER_VERSION": 10}
+    version = flows.under_review(author, editor, reviewers[:2])
+    calls = [
+        (
+            lambda i=i: annotations.annotation_create(
+                version=version, actor=reviewers[i % 2], exact="The answer first.", comment=f"Note {i}."
+            )
+        )
+        for i in range(ATTEMPTS)
+    ]
+    outcomes = race(calls)
+    kinds = Counter(kind for kind, _ in outcomes)
+    assert kinds == {"won": 10, "refused": ATTEMPTS - 10}, outcomes
+    assert all("already holds 10 annotations" in what for kind, what in outcomes if kind == "refused")
+    assert Annotation.objects.filter(version=version).count() == 10
+    assert AuditEvent.objects.filter(action="editorial.annotation.created").count() == 10
+    assert verify_chain().ok
+
+
+def test_a_must_fix_made_while_the_editor_approves_is_either_before_or_refused(
+    on_postgres, author, editor, reviewers
+):
+    from editorial import annotations
+    from editorial.models import Annotation
+
+    for attempt in range(8):
+        version = flows.under_review(author, editor, reviewers[:2], slug=f"race-must-fix-{attempt}")
+        for reviewer in reviewers[:2]:
+            flows.review(version, reviewer)
+        outcomes = race(
+            [
+                lambda version=version: workflow.version_approve(version=version, actor=editor),
+                lambda version=version: annotations.annotation_create(
+                    version=version,
+                    actor=editor,
+                    exact="The answer first.",
+                    comment="Wait.",
+                    severity="must_fix",
+                ),
+            ]
+        )
+        approved, annotated = (kind == "won" for kind, _ in outcomes)
+        version.refresh_from_db()
+        # never both: an approved version with an open must-fix made before the approval
+        assert approved != annotated, outcomes
+        assert (version.state == VersionState.APPROVED) == approved
+        assert Annotation.objects.filter(version=version).exists() == annotated
+    assert verify_chain().ok

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from articles.models import Reference, VersionFrozen, VersionState
-from editorial import workflow
+from editorial import annotations, workflow
 from editorial.errors import ApprovalBlocked, InvalidInput, NotPermitted, TransitionRefused
 from editorial.models import AssignmentState, AuditEvent, Decision
 from tests.support import flows
@@ -55,6 +55,14 @@ def prepare(verb, people):
         return flows.approved(author, editor, [reviewers[0], second])
     if verb in ("retract", "next_version"):
         return flows.published(author, editor, [reviewers[0], second])
+    if verb == "annotate":
+        return flows.under_review(author, editor, [reviewers[0], second])
+    if verb in ("reply", "resolve"):
+        version = flows.under_review(author, editor, [reviewers[0], second])
+        annotations.annotation_create(
+            version=version, actor=reviewers[0], exact="The answer first.", comment="Which source?"
+        )
+        return version
     raise AssertionError(f"{verb!r}: no state prepared for it")
 
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import ArticleVersion, Reference
-from editorial import workflow
+from editorial import annotations, workflow
 from editorial.errors import NotPermitted, TransitionRefused
-from editorial.models import AuditEvent, Decision, Review, ReviewAssignment
+from editorial.models import Annotation, AnnotationReply, AuditEvent, Decision, Review, ReviewAssignment
 from editorial.verbs import PRESSED, VERBS, Target
 from tests.support.permissions import ASSIGNMENT_VERBS, DENIED, NOTHING, OK, REFUSED, WORKSPACE_VERBS
 from workspace.forms import findings_token
@@ -32,6 +32,8 @@ def snapshot(version_pk: int) -> tuple:
         Review.objects.filter(version=version).count(),
         ArticleVersion.objects.filter(article_id=version.article_id).count(),
         tuple(getattr(version, name) for name in ArticleVersion.CONTENT_FIELDS),
+        sorted(Annotation.objects.filter(version=version).values_list("pk", "state")),
+        AnnotationReply.objects.filter(annotation__version=version).count(),
     )
 
 
@@ -44,6 +46,10 @@ def through_service(verb: str, version: ArticleVersion, actor, *, reviewer, newc
     target = version.assignments.filter(reviewer=reviewer).first()
     if verb in ASSIGNMENT_VERBS and target is None:
         return NOTHING
+    if verb in ("reply", "resolve"):
+        target = Annotation.objects.filter(version=version, creator=reviewer, state="open").first()
+        if target is None:
+            return NOTHING
     try:
         _call_service(verb, version, actor, target, newcomer)
     except NotPermitted:
@@ -88,6 +94,14 @@ def _call_service(verb, version, actor, target, newcomer) -> None:
             )
         case "withdraw_assignment":
             workflow.assignment_withdraw(assignment=target, actor=actor, reason="Too busy.")
+        case "annotate":
+            annotations.annotation_create(
+                version=version, actor=actor, exact=version.lead, comment="Which guideline says so?"
+            )
+        case "reply":
+            annotations.annotation_reply(annotation=target, actor=actor, comment="The label says so.")
+        case "resolve":
+            annotations.annotation_resolve(annotation=target, actor=actor, note="Cited now.")
         case "edit_draft":
             workflow.version_edit_draft(version=version, actor=actor, title="Is this a new question?")
         case "next_version":
@@ -127,9 +141,35 @@ def act_url(version: ArticleVersion, verb: str) -> str:
     return reverse("admin:articles_articleversion_act", args=[version.pk, verb])
 
 
+NO_SUCH_ROW = 999_999_999
+
+
+def open_annotation_pk(version: ArticleVersion) -> int:
+    """The version's first open annotation, for ``reply`` and ``resolve`` (or one that does not exist)."""
+    found = Annotation.objects.filter(version=version, state="open").order_by("pk").first()
+    return found.pk if found else NO_SUCH_ROW
+
+
+ANNOTATION_POST = {
+    "annotate": {"severity": "suggestion", "comment": "Which guideline says so?"},
+    "reply": {"comment": "The label says so."},
+    "resolve": {"note": "Cited now."},
+}
+
+
 def press_admin(client, verb: str, version: ArticleVersion, *, newcomer=None, assignment=None):
     """Press the admin's button for ``verb`` (``assign``: invite ``newcomer``;
-    ``withdraw_assignment``: withdraw ``assignment``, or one that does not exist)."""
+    ``withdraw_assignment``: withdraw ``assignment``, or one that does not exist; ``annotate``:
+    the lead; ``reply``, ``resolve``: the version's first open annotation)."""
+    if verb == "annotate":
+        url = reverse("admin:articles_articleversion_annotate", args=[version.pk])
+        return client.post(url, {"exact": version.lead, **ANNOTATION_POST[verb]})
+    if verb in ("reply", "resolve"):
+        url = reverse(
+            "admin:articles_articleversion_annotation_act",
+            args=[version.pk, open_annotation_pk(version), verb],
+        )
+        return client.post(url, ANNOTATION_POST[verb])
     if verb == "assign":
         today = timezone.localdate()
         data = {
@@ -141,7 +181,7 @@ def press_admin(client, verb: str, version: ArticleVersion, *, newcomer=None, as
     if verb == "withdraw_assignment":
         url = reverse(
             "admin:articles_articleversion_withdraw_assignment",
-            args=[version.pk, assignment.pk if assignment else 999_999_999],
+            args=[version.pk, assignment.pk if assignment else NO_SUCH_ROW],
         )
         return client.post(url, {"reason": "Too busy."})
     return client.post(act_url(version, verb), ADMIN_POST[verb])
@@ -180,4 +220,7 @@ def press_workspace(client, http_verb: str, version: ArticleVersion):
             return client.post(reverse("workspace:version", args=[slug, number]), _content_post(version))
         case "ws_next":
             return client.post(reverse("workspace:version_next", args=[slug]))
+        case "ws_reply":
+            url = reverse("workspace:annotation_reply", args=[slug, number, open_annotation_pk(version)])
+            return client.post(url, {"comment": "Now cited."})
     raise AssertionError(f"{http_verb!r} is not one of {sorted(WORKSPACE_VERBS)}")

@@ -5,7 +5,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from editorial.models import BoardMember
+from articles.passages import plain_text
+from editorial.models import Annotation, BoardMember
 from editorial.roles import ensure_roles
 
 
@@ -40,3 +41,29 @@ def make_user(role: str | None = None, **kwargs):
     """A fresh user with ``role`` (a group name), with a clean permission cache."""
     user = UserFactory(role=role, **kwargs)
     return get_user_model().objects.get(pk=user.pk)
+
+
+def make_annotations(version, creator, count: int = 1, *, passage: int = 0, **fields) -> list:
+    """``count`` open annotations by ``creator`` on passage ``passage`` of ``version``, written
+    directly (a world's furniture, or a page's load): the services are tested on their own."""
+    text = plain_text(version)
+    chosen = text.passages[passage]
+    prefix, suffix = text.context(chosen.start, chosen.end)
+    values = {"severity": "suggestion", "comment": "Which source says so?", **fields}
+    return Annotation.objects.bulk_create(
+        [
+            Annotation(
+                version=version,
+                creator=creator,
+                part=chosen.part,
+                reference_number=chosen.reference_number,
+                exact=chosen.text,
+                prefix=prefix,
+                suffix=suffix,
+                start=chosen.start,
+                end=chosen.end,
+                **values,
+            )
+            for _ in range(count)
+        ]
+    )

@@ -1,7 +1,7 @@
 """Drive versions through the workflow with the same services users trigger."""
 
 from articles.models import ArticleVersion
-from editorial import workflow
+from editorial import annotations, workflow
 from editorial.models import Decision
 
 CLEAN_BODY = "Baclofen is started at a low dose [1]. Stopping it abruptly is dangerous [2]."
@@ -85,3 +85,8 @@ def published_next(article, editor, reviewers, **edits) -> ArticleVersion:
         review(version, reviewer)
     version = workflow.version_approve(version=version, actor=editor)
     return workflow.version_publish(version=version, actor=editor)
+
+
+def annotate(version, actor, exact="started at a low dose", *, comment="Which dose, exactly?", **kwargs):
+    """``actor`` comments on the words ``exact`` of ``version`` (a suggestion unless told)."""
+    return annotations.annotation_create(version=version, actor=actor, exact=exact, comment=comment, **kwargs)

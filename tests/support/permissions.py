@@ -17,7 +17,7 @@ own shape is checked beside it, in ``tests/support/test_permissions.py``, and no
 from __future__ import annotations
 
 from articles.models import VersionState
-from editorial.verbs import PRESSED, VERBS, Target
+from editorial.verbs import ANNOTATION_VERBS, PRESSED, VERBS, Target
 
 # Who tries: the version's author, another author, the board member assigned to the version
 # (a draft has no assignments), a board member who is not, and an editor.
@@ -35,7 +35,7 @@ ASSIGNMENT_VERBS = (
     *(name for name in PRESSED if VERBS[name].target is Target.ASSIGNMENT),
     "withdraw_assignment",
 )
-SERVICE_VERBS = (*PRESSED, *UNREGISTERED)
+SERVICE_VERBS = (*PRESSED, *ANNOTATION_VERBS, *UNREGISTERED)
 
 
 # The rules, from the design -------------------------------------------------------------------
@@ -62,6 +62,16 @@ ASSIGNMENT_ACTOR = {
     "review": "reviewer",
     "withdraw_assignment": "editor",
 }
+# The annotation verbs: the states they apply in, and who may use them there. ``reply`` and
+# ``resolve`` act on the open annotation the assigned reviewer made on the version (a first
+# draft has none: nothing to act on). The author reads and answers the board's annotations once
+# the editor has decided (as with reviews), so never on the version under review itself; they
+# answer the copies carried into their next draft (tests/services/test_annotations.py).
+ANNOTATION_RULES = {
+    "annotate": (INVITATION_OPEN, {"reviewer", "editor"}),
+    "reply": (OPEN_STATES, {"reviewer", "editor"}),
+    "resolve": (INVITATION_OPEN, {"reviewer", "editor"}),
+}
 
 
 def expected(verb: str, role: str, state: str) -> str:
@@ -84,6 +94,13 @@ def expected(verb: str, role: str, state: str) -> str:
         if verb == "review":  # reviews are recorded only while the version is under review
             return OK if state == "under_review" else REFUSED
         return OK if state in INVITATION_OPEN else REFUSED
+    if verb in ANNOTATION_RULES:
+        sources, allowed = ANNOTATION_RULES[verb]
+        if verb != "annotate" and state == "draft":
+            return NOTHING
+        if state not in sources:
+            return REFUSED
+        return OK if role in allowed else DENIED
     if verb == "edit_draft":  # only its author, only a draft
         if role != "author":
             return DENIED
@@ -108,6 +125,7 @@ WORKSPACE_VERBS = {
     "ws_withdraw": "withdraw",
     "ws_edit": "edit_draft",
     "ws_next": "next_version",
+    "ws_reply": "reply",  # the author's answer beside the paragraph
 }
 # The admin's buttons: every verb a person presses (the admin serves each at one URL, submit
 # included), and the assign and withdraw-assignment pages.
@@ -115,6 +133,7 @@ ADMIN_VERBS = {
     **{f"admin_{verb}": verb for verb in PRESSED},
     "admin_assign": "assign",
     "admin_withdraw_assignment": "withdraw_assignment",
+    **{f"admin_{verb}": verb for verb in ANNOTATION_VERBS},
 }
 HTTP_VERBS = {**WORKSPACE_VERBS, **ADMIN_VERBS}
 # Each HTTP verb's URL name: the URL coverage test reads these.
@@ -126,6 +145,10 @@ HTTP_URL_NAMES = {
     **{f"admin_{verb}": "admin:articles_articleversion_act" for verb in PRESSED},
     "admin_assign": "admin:articles_articleversion_assign",
     "admin_withdraw_assignment": "admin:articles_articleversion_withdraw_assignment",
+    "ws_reply": "workspace:annotation_reply",
+    "admin_annotate": "admin:articles_articleversion_annotate",
+    "admin_reply": "admin:articles_articleversion_annotation_act",
+    "admin_resolve": "admin:articles_articleversion_annotation_act",
 }
 STATUS_OF = {OK: 302, DENIED: 403, REFUSED: 409}
 
@@ -142,6 +165,8 @@ def expected_http(http_verb: str, role: str, state: str) -> tuple[int, str]:
         if role == "other_author":
             return 404, DENIED
         outcome = expected(verb, role, state)
+        if outcome == NOTHING:  # no annotation to answer: its address is not found
+            return 404, NOTHING
         return STATUS_OF[outcome], outcome
     # The admin is for the board; a reviewer sees only the versions assigned to them.
     if role in ("anonymous", "author", "other_author"):
@@ -150,8 +175,9 @@ def expected_http(http_verb: str, role: str, state: str) -> tuple[int, str]:
         return 404, DENIED
     outcome = expected(verb, role, state)
     if outcome == NOTHING:
-        # accept/decline/review: the editor is not assigned; withdraw_assignment: no such row
-        return (404, NOTHING) if verb == "withdraw_assignment" else (403, DENIED)
+        # accept/decline/review: the editor is not assigned; withdraw_assignment, reply, resolve:
+        # no such row
+        return (404, NOTHING) if verb in ("withdraw_assignment", "reply", "resolve") else (403, DENIED)
     return STATUS_OF[outcome], outcome
 
 

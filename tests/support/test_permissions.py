@@ -4,9 +4,10 @@ holds every outcome, so no consumer of it can pass by testing only one kind of a
 
 import pytest
 
-from editorial.verbs import PRESSED, VERBS
+from editorial.verbs import ANNOTATION_VERBS, PRESSED, VERBS
 from tests.support.permissions import (
     ADMIN_VERBS,
+    ANNOTATION_RULES,
     ASSIGNMENT_ACTOR,
     ASSIGNMENT_VERBS,
     DENIED,
@@ -30,8 +31,10 @@ def test_every_verb_a_person_presses_has_a_row_and_a_button():
     assert set(TRANSITIONS) == set(VERSION_VERBS)
     assert set(ASSIGNMENT_ACTOR) == set(ASSIGNMENT_VERBS)
     assert set(PRESSED) <= set(SERVICE_VERBS) and set(PRESSED) <= set(ADMIN_VERBS.values())
+    # The annotation verbs have their rules, and their rows over the services.
+    assert set(ANNOTATION_RULES) == set(ANNOTATION_VERBS) and set(ANNOTATION_VERBS) <= set(SERVICE_VERBS)
     # Only a verb nobody presses (supersede: it happens to the previous version) is left out.
-    assert set(VERBS) - set(PRESSED) == {"supersede"}
+    assert set(VERBS) - set(PRESSED) - set(ANNOTATION_VERBS) == {"supersede"}
 
 
 def test_the_table_answers_every_role_in_every_state_for_every_verb():

@@ -376,7 +376,7 @@ def hostile_board(*, title_rounds: int | None = None) -> HostileBoard:
 
     ``title_rounds`` limits how many extra articles carry the remaining title chunks (all of
     them by default)."""
-    from editorial import workflow
+    from editorial import annotations, workflow
     from editorial.models import Decision, DeclineReason
     from tests.support.factories import make_user
 
@@ -462,11 +462,25 @@ def hostile_board(*, title_rounds: int | None = None) -> HostileBoard:
             conflict_statement=pick("conflict statement", short_comments, i),
         )
         review(v1, r2, Decision.APPROVE, i + 2, no_conflict_declared=True)
+        # an annotation on the body's last paragraph and a board member's reply, carried into
+        # every later version with the author's answer (v2 draft): shown on the admin's
+        # version pages and beside the paragraph in the workspace
+        note = annotations.annotation_create(
+            version=v1, actor=r1, exact="Cited 1.", comment=pick("annotation comment", comments, i)
+        )
+        annotations.annotation_reply(
+            annotation=note, actor=r2, comment=pick("annotation reply", comments, i + 1)
+        )
         workflow.version_request_changes(
             version=v1, actor=editor, message=pick("request-changes message", comments, i)
         )
 
         v2 = workflow.version_create_next(article=article, author=author)
+        annotations.annotation_reply(
+            annotation=v2.annotations.get(),
+            actor=author,
+            comment=pick("annotation answer", short_comments, i),
+        )
         workflow.version_edit_draft(version=v2, actor=author, change_note=pick("change note", notes, i + 1))
         v2 = to_review(v2, [r1, r2])
         workflow.version_start_review(version=v2, actor=editor)

@@ -29,7 +29,7 @@ from editorial import workflow
 from editorial.models import AuditEvent, BoardMember, Notification
 from tests.support import flows
 from tests.support.attempts import press_admin, press_workspace, snapshot, through_service
-from tests.support.factories import make_user
+from tests.support.factories import make_annotations, make_user
 from tests.support.permissions import (
     ADMIN_LOGIN,
     ADMIN_VERBS,
@@ -130,6 +130,8 @@ def _build_world() -> World:
     for state, version in versions.items():
         version.refresh_from_db()
         assert version.state == state, (state, version.state)
+        if state != "draft":  # the reviewer's open annotation, for ``reply`` and ``resolve``
+            make_annotations(version, users["reviewer"])
     return World(users=users, versions={state: version.pk for state, version in versions.items()})
 
 
@@ -264,6 +266,10 @@ def read_url(page: str, version: ArticleVersion) -> str:
         "admin_export": reverse("admin:editorial_auditevent_export", args=[version.article_id]),
         "admin_article": reverse("admin:articles_article_change", args=[version.article_id]),
         "admin_verify_chain": reverse("admin:articles_article_verify_chain", args=[version.article_id]),
+        "admin_annotate_page": reverse("admin:articles_articleversion_annotate", args=[version.pk]),
+        "admin_annotations_jsonld": reverse(
+            "admin:articles_articleversion_annotations_jsonld", args=[version.pk]
+        ),
     }[page]
 
 
@@ -278,6 +284,8 @@ READ_URL_NAMES = {
     "admin_export": "admin:editorial_auditevent_export",
     "admin_article": "admin:articles_article_change",
     "admin_verify_chain": "admin:articles_article_verify_chain",  # a GET goes back; the POST is in test_admin
+    "admin_annotate_page": "admin:articles_articleversion_annotate",
+    "admin_annotations_jsonld": "admin:articles_articleversion_annotations_jsonld",
 }
 
 
@@ -301,6 +309,8 @@ def expected_read(page: str, role: str, state: str) -> int:
         if role != "editor":
             return 403
         return 200 if state in INVITATION_OPEN else 409  # the version page, with the reason
+    if page == "admin_annotate_page":  # the assigned reviewer and editors, while the board has it
+        return 200 if state in INVITATION_OPEN else 409
     return 200
 
 
@@ -366,6 +376,14 @@ PAGES = {
     "workspace:version_next": (LW, 405, 405, 403, 403, 403),
     "workspace:submit": (LW, 200, 404, 403, 403, 403),
     "workspace:withdraw": (LW, 200, 404, 403, 403, 403),
+    "workspace:annotation_reply": (
+        LW,
+        405,
+        405,
+        403,
+        403,
+        403,
+    ),  # a form's POST (tests/web/test_annotations_web.py)
     # The admin: the board only.
     "admin:login": (200, 200, 200, 302, 302, 302),
     "admin:logout": (R, R, R, 405, 405, 405),  # a GET never signs out; non-board users go to the index
@@ -384,6 +402,7 @@ PAGES = {
     # A GET never acts (the verbs themselves are rows of the HTTP table).
     "admin:articles_articleversion_act": (A, A, A, 302, 404, 302),  # a GET goes back to the version page
     "admin:articles_articleversion_withdraw_assignment": (A, A, A, 405, 405, 405),
+    "admin:articles_articleversion_annotation_act": (A, A, A, 405, 405, 405),  # reply, resolve: POST only
     "admin/articles/articleversion/<path:object_id>/": (A, A, A, R, R, R),
     "admin:articles_article_changelist": (A, A, A, 403, 403, 200),
     "admin:articles_article_add": (A, A, A, 403, 403, 403),
@@ -515,6 +534,14 @@ def page_url(key: str, world: World) -> str:
             "admin:articles_articleversion_withdraw_assignment", args=[under_review.pk, assignment.pk]
         ),
         "admin:auth_user_password_change": reverse("admin:auth_user_password_change", args=[reviewer.pk]),
+        "admin:articles_articleversion_annotation_act": reverse(
+            "admin:articles_articleversion_annotation_act",
+            args=[under_review.pk, under_review.annotations.get().pk, "reply"],
+        ),
+        "workspace:annotation_reply": reverse(
+            "workspace:annotation_reply",
+            args=[under_review.article.slug, under_review.number, under_review.annotations.get().pk],
+        ),
     }
     if key in special:
         return special[key]

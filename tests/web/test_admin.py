@@ -184,6 +184,12 @@ def _stage(name, author, editor, reviewers):
         return flows.published(author, editor, assigned)
     if name == "assign":
         return flows.under_review(author, editor, assigned[:1])
+    if name == "annotate":
+        return flows.under_review(author, editor, assigned)
+    if name in ("reply", "resolve"):
+        version = flows.under_review(author, editor, assigned)
+        flows.annotate(version, reviewers[0], exact="The answer first.")
+        return version
     raise AssertionError(f"{name!r}: no state staged for it")
 
 
@@ -208,7 +214,9 @@ def test_action_allowed_or_refused_per_role(client, people, author, editor, revi
     assert response.status_code == status, f"{role} {action}: {response.status_code}, the table says {status}"
     if outcome == OK:
         # then a role the table allows gets it done, recorded in the audit trail
-        assert response["Location"] == version_page(version)
+        assert response["Location"].split("#")[0] == version_page(
+            version
+        )  # an annotation's own: #annotation-N
         assert after != before and after[1] > before[1]
     else:
         # then everyone else is refused, and nothing was written
@@ -977,7 +985,8 @@ def test_version_page_query_budget_is_flat(
     for reviewer in reviewers[:reviewer_count]:
         flows.review(second, reviewer)
     client.force_login(editor)
-    with django_assert_max_num_queries(13):
+    # 13, and one for the annotations beside the passages (their threads: one more, when any)
+    with django_assert_max_num_queries(14):
         assert client.get(version_page(second)).status_code == 200
 
 
