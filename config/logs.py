@@ -60,6 +60,11 @@ def logging_config(log_format: str, level: str) -> dict:
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["console"], "level": level},
-        # One line per request is django-structlog's (request_started / request_finished).
-        "loggers": {"django.server": {"level": "WARNING"}},
+        "loggers": {
+            # django-structlog logs each request (request_started / request_finished).
+            "django.server": {"level": "WARNING"},
+            # The task_enqueued / task_started lines are for following a request_id through
+            # the JSON logs; at a terminal (load_demo, make run) they would bury the rest.
+            **({"django_structlog.celery": {"level": "WARNING"}} if log_format == "plain" else {}),
+        },
     }
