@@ -26,6 +26,7 @@ from editorial.models import AuditEvent
 from tests.support import flows
 from tests.support.factories import make_user
 from tests.support.http import Answer, Browser
+from tests.support.signing import signed
 from workspace.forms import findings_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
@@ -208,7 +209,7 @@ def test_64_publishers_and_withdrawers_over_http_one_wins(on_postgres, race_serv
     workflow.version_start_review(version=second, actor=editors[0])
     for reviewer in reviewers:
         flows.review(second, reviewer)
-    second = workflow.version_approve(version=second, actor=editors[1])
+    second = workflow.version_approve(version=second, actor=editors[1], signing=signed(editors[1], "approve"))
     events_before = AuditEvent.objects.filter(article=first.article).count()
     # when two editors press publish while the author and an editor try to withdraw it
     presses = [
