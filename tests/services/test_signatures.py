@@ -228,3 +228,13 @@ def test_a_full_signing_is_remembered_in_the_session(rf, author, editor, reviewe
             version=version, actor=editor, signing=signed(editor, "publish", request=request)
         )
     assert request.session[signatures.SESSION_KEY] == "2026-12-02T14:30:00+00:00"
+
+
+def test_the_json_export_carries_each_signature(author, editor, reviewers):
+    from editorial.audit_export import trail_export
+
+    version = flows.published(author, editor, reviewers[:2])
+    document = trail_export(version.article)
+    exported = [event["data"]["signature"] for event in document["events"] if "signature" in event["data"]]
+    assert exported == [signature.facts() for signature in Signature.objects.filter(version=version)]
+    assert [facts["verb"] for facts in exported] == ["review", "review", "approve", "publish"]

@@ -134,7 +134,7 @@ ASSIGNMENT_POST = {
 }
 
 
-def _signing_post(verb: str) -> dict:
+def signing_post(verb: str) -> dict:
     """The electronic signature a signing verb's form sends: the test users' password and the
     verb's first meaning (``tests.support.signing``)."""
     if verb not in MEANINGS:
@@ -145,9 +145,9 @@ def _signing_post(verb: str) -> dict:
 def _admin_post(verb: str) -> dict:
     entry = VERBS[verb]
     if entry.target is Target.ASSIGNMENT:
-        return {**ASSIGNMENT_POST.get(verb, {}), **_signing_post(verb)}
+        return {**ASSIGNMENT_POST.get(verb, {}), **signing_post(verb)}
     words = {f"{verb}-message": "The reason, in words the author can act on."} if entry.words else {}
-    return {**words, **_signing_post(verb)}
+    return {**words, **signing_post(verb)}
 
 
 ADMIN_POST = {verb: _admin_post(verb) for verb in PRESSED}

@@ -24,6 +24,7 @@ from editorial import workflow
 from editorial.audit import verify_chain
 from editorial.models import AuditEvent
 from tests.support import flows
+from tests.support.attempts import signing_post
 from tests.support.factories import make_user
 from tests.support.http import Answer, Browser
 from tests.support.signing import signed
@@ -82,7 +83,11 @@ class Attempt:
 def admin_act(user, version, verb: str, data: dict | None = None) -> Attempt:
     page = f"/admin/articles/articleversion/{version.pk}/change/"
     return Attempt(
-        user, "/admin/login/", page, f"/admin/articles/articleversion/{version.pk}/act/{verb}/", data or {}
+        user,
+        "/admin/login/",
+        page,
+        f"/admin/articles/articleversion/{version.pk}/act/{verb}/",
+        {**signing_post(verb), **(data or {})},  # a signing verb's password and meaning
     )
 
 
