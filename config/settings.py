@@ -251,6 +251,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="board@medreview.loca
 EDITORIAL = {
     # Board approvals needed before an editor may approve a version.
     "QUORUM": env.int("EDITORIAL_QUORUM", default=2),
+    # Minutes after a full electronic signing (every identification component) during which a
+    # later signing in the same session needs the password only (21 CFR 11.200(a)(1)).
+    "SIGNING_WINDOW_MINUTES": env.int("EDITORIAL_SIGNING_WINDOW_MINUTES", default=15),
     # Days a reviewer has to answer an invitation, and to deliver the review.
     "RESPONSE_DAYS": env.int("EDITORIAL_RESPONSE_DAYS", default=3),
     "REVIEW_DAYS": env.int("EDITORIAL_REVIEW_DAYS", default=14),

@@ -24,6 +24,7 @@ from articles.models import Article, ArticleVersion, VersionState
 from editorial import annotations, workflow
 from editorial.models import Anchor, BoardMember, Decision, Severity
 from editorial.roles import ensure_roles
+from editorial.signatures import MEANINGS, Signing
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "articles" / "content"
 DEMO_SLUG = "baclofen-muscle-cramping"
@@ -91,6 +92,12 @@ PEOPLE = (
 
 def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD", "medreview-demo")
+
+
+def demo_signing(verb: str) -> Signing:
+    """The demo's people sign with the demo password (it stands in for the signer's own) and
+    the first meaning the verb offers."""
+    return Signing(password=demo_password(), meaning=MEANINGS[verb][0].value)
 
 
 def load_content(slug: str = DEMO_SLUG) -> dict:
@@ -236,13 +243,14 @@ def _publish_first_versions(users: dict, log) -> Article:
             assignment=v2.assignments.get(reviewer=reviewer),
             actor=reviewer,
             decision=Decision.APPROVE,
+            signing=demo_signing("review"),
             no_conflict_declared=True,
             citations_checked=True,
             doses_checked=True,
             comment_to_author="Every citation now resolves to a listed source.",
         )
-    workflow.version_approve(version=v2, actor=editor)
-    v2 = workflow.version_publish(version=v2, actor=editor)
+    workflow.version_approve(version=v2, actor=editor, signing=demo_signing("approve"))
+    v2 = workflow.version_publish(version=v2, actor=editor, signing=demo_signing("publish"))
     log(f"v2 published: /articles/{DEMO_SLUG}/")
     return ArticleVersion.objects.get(pk=v2.pk).article
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -264,6 +266,7 @@ class AuditAction(models.TextChoices):
     ANNOTATION_REPLIED = "editorial.annotation.replied", "Annotation answered"
     ANNOTATION_RESOLVED = "editorial.annotation.resolved", "Annotation resolved"
     ANNOTATIONS_CARRIED = "editorial.annotation.carried", "Open annotations carried to the next version"
+    SIGNING_REFUSED = "editorial.signature.refused", "Electronic signature refused (wrong password)"
 
 
 # The actions readers see in an article's review history, under their label.
@@ -282,6 +285,73 @@ PUBLIC_AUDIT_ACTIONS = frozenset(
         AuditAction.VERSION_RETRACTED,
     }
 )
+
+
+class SignatureMeaning(models.TextChoices):
+    """What a signer says their electronic signature means (21 CFR 11.50(a)(3)), as they chose
+    it from the short list that fits the verb (``editorial.signatures.MEANINGS``)."""
+
+    MEDICAL_ACCURACY = "medical_accuracy", "I reviewed this version for medical accuracy"
+    DOSES_AND_CITATIONS = (
+        "doses_and_citations",
+        "I reviewed this version's doses and citations against their sources",
+    )
+    APPROVAL = "approval", "I approve this version for publication"
+    PUBLICATION = "publication", "I authorise publication of this version"
+    WITHDRAWAL = "withdrawal", "I withdraw this version from readers"
+
+
+# How each meaning reads after "electronically signed <date>, " on the reader's page.
+PUBLIC_MEANINGS = {
+    SignatureMeaning.MEDICAL_ACCURACY: "for medical accuracy",
+    SignatureMeaning.DOSES_AND_CITATIONS: "for doses and citations",
+    SignatureMeaning.APPROVAL: "approving it for publication",
+    SignatureMeaning.PUBLICATION: "authorising its publication",
+    SignatureMeaning.WITHDRAWAL: "withdrawing it from readers",
+}
+
+
+class Signature(models.Model):
+    """One electronic signature on one version (21 CFR 11.50): the printed name, the moment
+    (UTC), the meaning, and the SHA-256 of the content signed. Written by the signing verbs'
+    services only (``editorial.signatures.sign``). Not a sign-in, and not the decision itself:
+    the review or the version's state change is."""
+
+    version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="signatures")
+    review = models.OneToOneField(
+        Review, on_delete=models.PROTECT, null=True, blank=True, related_name="signature"
+    )
+    verb = models.CharField(max_length=20, help_text="The registered verb signed (editorial.verbs).")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures")
+    printed_name = models.CharField(max_length=260, help_text="The signer's name and credentials, as signed.")
+    meaning = models.CharField(max_length=40, choices=SignatureMeaning.choices)
+    signed_at = models.DateTimeField()
+    version_number = models.PositiveIntegerField()
+    content_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["version", "signed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.printed_name}: {self.get_meaning_display()} (version {self.version_number})"
+
+    @property
+    def public_meaning(self) -> str:
+        return PUBLIC_MEANINGS.get(self.meaning, self.get_meaning_display())
+
+    def facts(self) -> dict:
+        """The signature as its audit event's ``data`` holds it (and the JSON export shows it)."""
+        return {
+            "printed_name": self.printed_name,
+            "signer": self.signer_id,
+            "signed_at": self.signed_at.astimezone(UTC).isoformat(),
+            "meaning": self.meaning,
+            "meaning_text": self.get_meaning_display(),
+            "verb": self.verb,
+            "version": self.version_id,
+            "version_number": self.version_number,
+            "content_sha256": self.content_sha256,
+        }
 
 
 class AuditEventQuerySet(models.QuerySet):

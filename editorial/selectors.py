@@ -34,10 +34,11 @@ from editorial.roles import member_name
 
 
 def approving_reviews(*, version: ArticleVersion) -> QuerySet[Review]:
-    """The board approvals of a version, with each reviewer's public name and credentials."""
+    """The board approvals of a version, with each reviewer's public name and credentials and
+    the electronic signature of each (in the same query)."""
     return (
         Review.objects.filter(version=version, decision=Decision.APPROVE)
-        .select_related("reviewer__board_member")
+        .select_related("reviewer__board_member", "signature")
         .order_by("created_at")
     )
 

@@ -28,7 +28,7 @@ from articles.models import (
     VersionState,
 )
 from articles.rules import validate_reference_number, validate_reference_numbers
-from editorial import annotations, audit, notifications
+from editorial import annotations, audit, notifications, signatures
 from editorial.errors import (
     ApprovalBlocked,
     ConcurrentChange,
@@ -44,8 +44,10 @@ from editorial.models import (
     DeclineReason,
     Review,
     ReviewAssignment,
+    Signature,
 )
 from editorial.roles import member_name
+from editorial.signatures import Signing
 from editorial.verbs import VERBS
 
 
@@ -69,29 +71,31 @@ def _require_perm(actor, perm: str, message: str) -> None:
 
 
 def _transition(
-    version: ArticleVersion, name: str, *, actor, message: str = "", data: dict | None = None, **kwargs
+    version: ArticleVersion,
+    name: str,
+    *,
+    actor,
+    message: str = "",
+    data: dict | None = None,
+    signature: Signature | None = None,
+    **kwargs,
 ) -> ArticleVersion:
     """Run transition ``name`` (a registered verb) on a locked version as ``actor`` and record
-    it under the verb's audit action."""
+    it under the verb's audit action (with ``signature``, saved, and its facts in the event)."""
     verb = VERBS[name]
-    method = getattr(version, name)
-    if not can_proceed(method):
-        raise TransitionRefused(
-            f"Version {version.number} of “{version.title}” is {version.get_state_display().lower()}: "
-            f"{verb.refused_state}."
-        )
-    if actor is None or not actor.is_active or not has_transition_perm(method, actor):
-        if actor is not None and actor.pk == version.author_id and name not in ("submit", "withdraw"):
-            raise NotPermitted(f"You wrote version {version.number}: someone else must decide on it.")
-        raise NotPermitted(f"You do not have permission to {verb.refused_person}.")
+    check_transition(version, name, actor=actor)
+    if name in signatures.SIGNING_VERBS:
+        signatures.require(signature)
     before = version.state
-    method(at=timezone.now(), **kwargs)
+    getattr(version, name)(at=timezone.now(), **kwargs)
     try:
         version.save()
     except ConcurrentTransition as exc:
         raise ConcurrentChange(
             f"Version {version.number} was changed by someone else at the same moment; reload and try again."
         ) from exc
+    if signature is not None:
+        data = {**(data or {}), "signature": _save_signature(signature, version)}
     audit.record(
         article=version.article_id,
         version=version,
@@ -103,6 +107,42 @@ def _transition(
         data=data,
     )
     return version
+
+
+def check_transition(version: ArticleVersion, name: str, *, actor) -> None:
+    """Refuse ``actor`` transition ``name`` (a registered verb) on ``version`` as it is: the
+    wrong state first, whoever asks, then the wrong person."""
+    verb = VERBS[name]
+    method = getattr(version, name)
+    if not can_proceed(method):
+        raise TransitionRefused(
+            f"Version {version.number} of “{version.title}” is {version.get_state_display().lower()}: "
+            f"{verb.refused_state}."
+        )
+    if actor is None or not actor.is_active or not has_transition_perm(method, actor):
+        if actor is not None and actor.pk == version.author_id and name not in ("submit", "withdraw"):
+            raise NotPermitted(f"You wrote version {version.number}: someone else must decide on it.")
+        raise NotPermitted(f"You do not have permission to {verb.refused_person}.")
+
+
+def _signed(verb: str, *, version: ArticleVersion, actor, signing: Signing | None) -> Signature | None:
+    """Outside the verb's transaction: refuse the wrong state or person as the verb would (on
+    the version as stored now), then check the signature (``signatures.sign``), whose refusal
+    must commit its audit event whatever happens next. The transaction checks again, locked."""
+    current = ArticleVersion.objects.select_related("article").filter(pk=version.pk).first()
+    if current is None:
+        raise TransitionRefused("That version does not exist.")
+    check_transition(current, verb, actor=actor)
+    return signatures.sign(verb=verb, signer=actor, signing=signing, version=current)
+
+
+def _save_signature(signature: Signature, version: ArticleVersion, *, review: Review | None = None) -> dict:
+    """Save a signature ``signatures.sign`` built, on the locked ``version``; its facts."""
+    signatures.check_unchanged(signature, version)
+    signature.version = version
+    signature.review = review
+    signature.save()
+    return signature.facts()
 
 
 # Input -----------------------------------------------------------------------------------
@@ -413,11 +453,20 @@ def approval_blockers(version: ArticleVersion) -> list[str]:
     return blockers
 
 
-@transaction.atomic
-def version_approve(*, version: ArticleVersion, actor, message: str = "") -> ArticleVersion:
-    """The editor's final approval: quorum met, no open request for changes, every citation
-    resolved, no open must-fix annotation."""
+def version_approve(
+    *, version: ArticleVersion, actor, signing: Signing | None = None, message: str = ""
+) -> ArticleVersion:
+    """The editor's final approval, electronically signed: quorum met, no open request for
+    changes, every citation resolved, no open must-fix annotation."""
     message = _checked_words(message, "note")
+    signature = _signed("approve", version=version, actor=actor, signing=signing)
+    return _version_approve(version=version, actor=actor, message=message, signature=signature)
+
+
+@transaction.atomic
+def _version_approve(
+    *, version: ArticleVersion, actor, message: str, signature: Signature | None
+) -> ArticleVersion:
     version = _lock_version(version)
     if version.state == VersionState.UNDER_REVIEW:
         blockers = approval_blockers(version)
@@ -427,7 +476,12 @@ def version_approve(*, version: ArticleVersion, actor, message: str = "") -> Art
             )
     approvals = list(version.reviews.filter(decision=Decision.APPROVE).values_list("reviewer_id", flat=True))
     version = _transition(
-        version, "approve", actor=actor, message=message, data={"approvals": approvals, "quorum": quorum()}
+        version,
+        "approve",
+        actor=actor,
+        message=message,
+        data={"approvals": approvals, "quorum": quorum()},
+        signature=signature,
     )
     _close_open_assignments(version, actor=actor)
     notifications.notify_approved(version)
@@ -479,11 +533,17 @@ def version_reject(*, version: ArticleVersion, actor, reason: str) -> ArticleVer
     return version
 
 
+def version_publish(*, version: ArticleVersion, actor, signing: Signing | None = None) -> ArticleVersion:
+    """Make an approved version the one readers see, electronically signed; the previous live
+    version is superseded."""
+    signature = _signed("publish", version=version, actor=actor, signing=signing)
+    return _version_publish(version=version, actor=actor, signature=signature)
+
+
 @transaction.atomic
-def version_publish(*, version: ArticleVersion, actor) -> ArticleVersion:
-    """Make an approved version the one readers see; the previous live version is superseded."""
+def _version_publish(*, version: ArticleVersion, actor, signature: Signature | None) -> ArticleVersion:
     version = _lock_version(version)
-    version = _transition(version, "publish", actor=actor)
+    version = _transition(version, "publish", actor=actor, signature=signature)
     article = version.article
     previous = article.live_version_id and ArticleVersion.objects.select_for_update().get(
         pk=article.live_version_id
@@ -505,14 +565,24 @@ def version_withdraw(*, version: ArticleVersion, actor, reason: str = "") -> Art
     return version
 
 
-@transaction.atomic
-def version_retract(*, version: ArticleVersion, actor, reason: str) -> ArticleVersion:
-    """Take a published version off the site; readers see the retraction notice and reason."""
+def version_retract(
+    *, version: ArticleVersion, actor, reason: str, signing: Signing | None = None
+) -> ArticleVersion:
+    """Take a published version off the site, electronically signed; readers see the
+    retraction notice and reason."""
     reason = _checked_words(reason, "reason")
     if not reason.strip():
         raise InvalidInput("Give the reason for the retraction: readers see it.")
+    signature = _signed("retract", version=version, actor=actor, signing=signing)
+    return _version_retract(version=version, actor=actor, reason=reason, signature=signature)
+
+
+@transaction.atomic
+def _version_retract(
+    *, version: ArticleVersion, actor, reason: str, signature: Signature | None
+) -> ArticleVersion:
     version = _lock_version(version)
-    return _transition(version, "retract", actor=actor, message=reason, reason=reason)
+    return _transition(version, "retract", actor=actor, message=reason, reason=reason, signature=signature)
 
 
 # Assignments and reviews -----------------------------------------------------------------
@@ -698,12 +768,18 @@ def _review_problems(
     return problems
 
 
-@transaction.atomic
+def _refuse_problems(**review) -> None:
+    problems = _review_problems(**review)
+    if problems:
+        raise InvalidInput(" ".join(dict.fromkeys(problems.values())), fields=problems)
+
+
 def review_record(
     *,
     assignment: ReviewAssignment,
     actor,
     decision: str,
+    signing: Signing | None = None,
     comment_to_author: str = "",
     confidential_comment: str = "",
     no_conflict_declared: bool = False,
@@ -711,11 +787,41 @@ def review_record(
     citations_checked: bool = False,
     doses_checked: bool = False,
 ) -> Review:
-    """A board member's decision on the version they were assigned."""
+    """A board member's decision on the version they were assigned. An approving decision is
+    an electronic signature (``signing``); the others are not signed."""
     comment_to_author = _checked_field(Review, "comment_to_author", comment_to_author)
     confidential_comment = _checked_field(Review, "confidential_comment", confidential_comment)
     conflict_statement = _checked_field(Review, "conflict_statement", conflict_statement)
-    version, assignment = _lock_assignment(assignment)
+    signature = None
+    if decision == Decision.APPROVE:
+        # Outside the transaction, as ``_signed``: the checks first, on the rows as stored now.
+        current = ReviewAssignment.objects.select_related("version__article").get(pk=assignment.pk)
+        _check_review(current.version, current, actor=actor)
+        _refuse_problems(
+            decision=decision,
+            comment_to_author=comment_to_author,
+            no_conflict_declared=no_conflict_declared,
+            conflict_statement=conflict_statement,
+            citations_checked=citations_checked,
+            doses_checked=doses_checked,
+        )
+        signature = signatures.sign(verb="review", signer=actor, signing=signing, version=current.version)
+    return _review_record(
+        assignment=assignment,
+        actor=actor,
+        decision=decision,
+        signature=signature,
+        comment_to_author=comment_to_author,
+        confidential_comment=confidential_comment,
+        no_conflict_declared=no_conflict_declared,
+        conflict_statement=conflict_statement,
+        citations_checked=citations_checked,
+        doses_checked=doses_checked,
+    )
+
+
+def _check_review(version: ArticleVersion, assignment: ReviewAssignment, *, actor) -> None:
+    """Refuse ``actor`` a review of ``assignment`` on ``version`` as they are."""
     _require_perm(actor, "articles.review_version", "Only board reviewers can record a review.")
     if assignment.reviewer_id != actor.pk:
         raise NotPermitted("Only the assigned reviewer can record this review.")
@@ -728,7 +834,25 @@ def review_record(
         )
     if assignment.state not in (AssignmentState.INVITED, AssignmentState.ACCEPTED):
         raise TransitionRefused(f"This assignment is {assignment.get_state_display().lower()}.")
-    problems = _review_problems(
+
+
+@transaction.atomic
+def _review_record(
+    *,
+    assignment: ReviewAssignment,
+    actor,
+    decision: str,
+    signature: Signature | None,
+    comment_to_author: str,
+    confidential_comment: str,
+    no_conflict_declared: bool,
+    conflict_statement: str,
+    citations_checked: bool,
+    doses_checked: bool,
+) -> Review:
+    version, assignment = _lock_assignment(assignment)
+    _check_review(version, assignment, actor=actor)
+    _refuse_problems(
         decision=decision,
         comment_to_author=comment_to_author,
         no_conflict_declared=no_conflict_declared,
@@ -736,8 +860,8 @@ def review_record(
         citations_checked=citations_checked,
         doses_checked=doses_checked,
     )
-    if problems:
-        raise InvalidInput(" ".join(dict.fromkeys(problems.values())), fields=problems)
+    if decision == Decision.APPROVE:
+        signatures.require(signature)
     before = assignment.state
     review = Review.objects.create(
         assignment=assignment,
@@ -753,6 +877,15 @@ def review_record(
     )
     assignment.complete(at=review.created_at)
     assignment.save()
+    data = {
+        "decision": decision,
+        "review": review.pk,
+        "digest": _review_digest(review),
+        "citations_checked": citations_checked,
+        "doses_checked": doses_checked,
+    }
+    if signature is not None:
+        data["signature"] = _save_signature(signature, version, review=review)
     audit.record(
         article=version.article_id,
         version=version,
@@ -761,12 +894,6 @@ def review_record(
         state_before=before,
         state_after=assignment.state,
         message=review.get_decision_display(),
-        data={
-            "decision": decision,
-            "review": review.pk,
-            "digest": _review_digest(review),
-            "citations_checked": citations_checked,
-            "doses_checked": doses_checked,
-        },
+        data=data,
     )
     return review

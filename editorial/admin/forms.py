@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from editorial import signatures
 from editorial.models import (
     Decision,
     DeclineReason,
@@ -78,6 +79,36 @@ class MessageForm(forms.Form):
     message = forms.CharField(
         required=False, validators=[validate_comment_length], widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class SigningForm(forms.Form):
+    """The electronic signature a signing verb asks for, in the verb's own form: the signer's
+    password again and the meaning they choose (``editorial.signatures``). Prefixed with the
+    verb; the service checks both."""
+
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        label="Your password (this is your electronic signature)",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    meaning = forms.ChoiceField(label="What your signature means", widget=forms.RadioSelect)
+
+    def __init__(self, *args, verb: str, **kwargs):
+        kwargs.setdefault("prefix", verb)
+        super().__init__(*args, **kwargs)
+        self.verb = verb
+        choices = signatures.meaning_choices(verb)
+        self.fields["meaning"].choices = choices
+        self.fields["meaning"].initial = choices[0][0]
+
+    def signing(self, request) -> signatures.Signing:
+        """What was sent, as the service takes it (the service refuses what is missing)."""
+        return signatures.Signing(
+            password=self.data.get(self.add_prefix("password"), ""),
+            meaning=self.data.get(self.add_prefix("meaning"), ""),
+            request=request,
+        )
 
 
 def default_due_dates(today: date | None = None) -> tuple[date, date]:

@@ -3,6 +3,8 @@ now, each calling the verb's service from ``editorial.verbs``."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -25,6 +27,7 @@ from editorial.admin.forms import (
     DeclineForm,
     MessageForm,
     ReviewForm,
+    SigningForm,
     end_of_day,
     search_members,
 )
@@ -33,7 +36,19 @@ from editorial.audit import action_label
 from editorial.errors import InvalidInput, NotPermitted, WorkflowError
 from editorial.models import AssignmentState, Decision, ReviewAssignment
 from editorial.roles import is_editor, member_name
+from editorial.signatures import SIGNING_VERBS
 from editorial.verbs import PRESSED, VERBS, Target
+
+
+def signed_in_trail(events) -> list[dict]:
+    """The electronic signatures recorded in ``events`` (each signing verb's event holds its
+    signature's facts, ``Signature.facts``), with the moment as a datetime."""
+    found = []
+    for event in events:
+        facts = event.data.get("signature") if isinstance(event.data, dict) else None
+        if isinstance(facts, dict):
+            found.append({**facts, "signed_at": datetime.fromisoformat(facts["signed_at"])})
+    return found
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -184,6 +199,7 @@ class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
         integrity = version.integrity if version.integrity else version.check_integrity().to_dict()
         references = list(version.references.all())
         forms = forms or {}
+        audit_events = list(selectors.version_audit_trail(version=version))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -198,16 +214,18 @@ class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
             "assignments": assignments,
             "show_reviews": show_reviews,
             "show_confidential": editor,
-            "audit_events": [
-                (event, action_label(event.action))
-                for event in selectors.version_audit_trail(version=version)
-            ],
+            "audit_events": [(event, action_label(event.action)) for event in audit_events],
             "actions": actions,
             "is_editor": editor,
             "quorum": workflow.quorum(),
             "review_form": forms.get("review") or ReviewForm(),
             "decline_form": forms.get("decline") or DeclineForm(),
             "message_forms": {verb: forms.get(verb) or MessageForm(prefix=verb) for verb in WORDED},
+            "signing_forms": {
+                verb: forms.get(f"sign-{verb}") or SigningForm(verb=verb) for verb in SIGNING_VERBS
+            },
+            # The signatures as their audit events hold them (the trail is read already).
+            "signatures": signed_in_trail(audit_events),
             "open_form": next(iter(forms), ""),
             "can_view_audit": user.has_perm("editorial.view_auditevent"),
             "annotate_form": AnnotateForm(),
@@ -224,6 +242,8 @@ class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
         if verb not in PRESSED:
             raise Http404("No such action.")
         entry, user, form = VERBS[verb], request.user, None
+        signing_form = SigningForm(request.POST, verb=verb) if verb in SIGNING_VERBS else None
+        signing = {"signing": signing_form.signing(request)} if signing_form else {}
         try:
             if entry.target is Target.VERSION:
                 words = {}
@@ -232,7 +252,7 @@ class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
                     if not form.is_valid():
                         raise InvalidInput("The text is too long.")
                     words = {entry.words: form.cleaned_data["message"]}
-                entry.call(version=version, actor=user, **words)
+                entry.call(version=version, actor=user, **words, **signing)
             else:
                 fields = {}
                 if verb in ASSIGNMENT_FORMS:
@@ -240,14 +260,17 @@ class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
                     if not form.is_valid():
                         raise InvalidInput(form.refusal)
                     fields = form.cleaned_data
-                entry.call(assignment=self._my_assignment(version, user), actor=user, **fields)
+                entry.call(assignment=self._my_assignment(version, user), actor=user, **fields, **signing)
         except WorkflowError as exc:
             messages.error(request, exc.message)
             for name, problem in getattr(exc, "fields", {}).items():
                 if form is not None and name in form.fields:
                     form.add_error(name, problem)  # beside its field, all at once
             version = self._version(request, object_id)  # as it is now: nothing was written
-            return self.version_page(request, version, forms={verb: form} if form else {}, status=exc.status)
+            shown = {verb: form} if form else {}
+            if signing_form is not None:
+                shown[f"sign-{verb}"] = signing_form
+            return self.version_page(request, version, forms=shown, status=exc.status)
         messages.success(request, entry.done_for(version))
         return HttpResponseRedirect(version_url(version.pk))
 

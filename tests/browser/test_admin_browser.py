@@ -15,6 +15,7 @@ from editorial.models import AuditEvent, BoardMember, Review
 from tests.support import flows
 from tests.support.browser import log_in
 from tests.support.factories import make_user
+from tests.support.signing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,6 +91,9 @@ def test_reviewer_and_editor_carry_version_two_to_the_readers(browser_page):
     form.get_by_label("Approve").check()
     form.get_by_label("Comment to the author").fill("Clear, and the doses match the label.")
     form.get_by_label("Confidential comment to the editors").fill("No concerns.")
+    # an approving review is an electronic signature: the meaning, and the password again
+    form.get_by_label("I reviewed this version for medical accuracy").check()
+    form.get_by_label("Your password (this is your electronic signature)").fill(PASSWORD)
     form.get_by_role("button", name="Record my review").click()
     assert "Your review is recorded" in success_message(page)
     page.screenshot(path=str(shots / "admin-4-reviewer-recorded.png"), full_page=True)
@@ -107,12 +111,30 @@ def test_reviewer_and_editor_carry_version_two_to_the_readers(browser_page):
     # the editor approves, then publishes
     # with the quorum reached, deciding is the page's next step, shown open (issue 20)
     assert page.locator("#verb-approve h3").inner_text() == "Next step: Decide"
-    page.locator("#verb-approve textarea").fill("Two approvals, citations resolve.")
+    approve = page.locator("#verb-approve")
+    approve.locator("textarea").fill("Two approvals, citations resolve.")
+    approve.get_by_label("I approve this version for publication").check()
+    # a wrong password is refused, and nothing is approved
+    approve.get_by_label("Your password (this is your electronic signature)").fill("not-my-password")
+    page.get_by_role("button", name="Approve version 2").click()
+    assert "nothing was signed" in page.locator(".messagelist").inner_text()
+    assert page.locator("#version-state").inner_text().lower() == "under review"
+    approve = page.locator("#verb-approve")
+    approve.get_by_label("I approve this version for publication").check()
+    approve.get_by_label("Your password (this is your electronic signature)").fill(PASSWORD)
     page.get_by_role("button", name="Approve version 2").click()
     assert "Version 2 approved" in success_message(page)
     assert page.locator("#version-state").inner_text().lower() == "approved"
+    publish = page.locator("#verb-publish")
+    publish.get_by_label("I authorise publication of this version").check()
+    publish.get_by_label("Your password (this is your electronic signature)").fill(PASSWORD)
     page.get_by_role("button", name="Publish").click()
     assert "readers now see this version" in success_message(page)
+    # the version page lists the four signatures (two reviews, approve, publish): name, moment, meaning, content hash
+    rows = page.locator(".version-signatures .signature-row")
+    assert rows.count() == 4
+    assert "Dr. Priya Raman, MD" in rows.nth(0).inner_text()
+    assert "I authorise publication of this version" in rows.nth(3).inner_text()
     page.screenshot(path=str(shots / "admin-6-editor-published.png"), full_page=True)
 
     # and reads the article's whole trail, not verified yet, and verifies it now
@@ -128,6 +150,8 @@ def test_reviewer_and_editor_carry_version_two_to_the_readers(browser_page):
     page.context.clear_cookies()
     page.goto(page.base_url + "/articles/baclofen-cramps/")
     assert NEW_LEAD in page.locator("main").inner_text()
+    assert "electronically signed" in page.locator(".reviewed-by").inner_text()
+    assert "for medical accuracy" in page.locator(".reviewed-by").inner_text()
     page.screenshot(path=str(shots / "admin-8-reader-page.png"), full_page=True)
     assert page.dialogs == []
 

@@ -12,6 +12,7 @@ from editorial import workflow
 from editorial.models import Decision
 from tests.support import flows
 from tests.support.factories import make_user
+from tests.support.signing import signed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -117,6 +118,7 @@ def test_author_writes_submits_reads_the_board_and_resubmits(browser_page):
         no_conflict_declared=True,
         comment_to_author="Fictional reviewer comment: give the starting dose in the lead.",
         confidential_comment="CONFIDENTIAL: for the editor only.",
+        signing=signed(reviewers[0], "review"),
     )
     flows.review(version, reviewers[1], Decision.APPROVE, comment="Fictional: reads well.")
     workflow.version_request_changes(

@@ -43,6 +43,7 @@ from tests.integration.faults import (
 )
 from tests.support import flows
 from tests.support.factories import make_user
+from tests.support.signing import signed
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -131,8 +132,8 @@ def test_redis_stopped_during_transitions_and_sweeps_loses_and_duplicates_nothin
                 for r in board[:2]
             ],
             *[lambda r=r: flows.review(first, r) for r in board[:2]],
-            lambda: workflow.version_approve(version=first, actor=editor),
-            lambda: workflow.version_publish(version=first, actor=editor),
+            lambda: workflow.version_approve(version=first, actor=editor, signing=signed(editor, "approve")),
+            lambda: workflow.version_publish(version=first, actor=editor, signing=signed(editor, "publish")),
             lambda: flows.submitted(author, slug="during-the-outage"),
             *[
                 lambda r=r: overdue(r, ArticleVersion.objects.get(article__slug="during-the-outage"), editor)
@@ -366,7 +367,7 @@ def _next_version_approved(author, editor, board):
     v2 = workflow.version_start_review(version=v2, actor=editor)
     for reviewer in board[:2]:
         flows.review(v2, reviewer)
-    return workflow.version_approve(version=v2, actor=editor)
+    return workflow.version_approve(version=v2, actor=editor, signing=signed(editor, "approve"))
 
 
 CASES = {
@@ -393,12 +394,12 @@ def test_connection_dropped_mid_service_rolls_back_whole_and_the_retry_succeeds(
             flows.review(version, reviewer)
 
         def call():
-            return workflow.version_approve(version=version, actor=editor)
+            return workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
     else:
         version = _next_version_approved(author, editor, reviewers)
 
         def call():
-            return workflow.version_publish(version=version, actor=editor)
+            return workflow.version_publish(version=version, actor=editor, signing=signed(editor, "publish"))
 
     before = snapshot()
     state: dict = {}

@@ -9,6 +9,7 @@ from api.models import WebhookDelivery, WebhookEvent
 from editorial import workflow
 from tests.integration.conftest import wait_for
 from tests.support import flows
+from tests.support.signing import signed
 from tests.support.webhooks import Receiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -38,7 +39,9 @@ def test_the_worker_delivers_signed_webhooks_and_retries(
         what="the first attempt",
     )
     receiver.status, receiver.headers = 200, {}
-    workflow.version_retract(version=version, actor=editor, reason="A dose was wrong.")
+    workflow.version_retract(
+        version=version, actor=editor, reason="A dose was wrong.", signing=signed(editor, "retract")
+    )
     # then the worker delivers both, the first on a retry, each verified by the partner
     wait_for(
         lambda: WebhookDelivery.objects.filter(delivered_at__isnull=False).count() == 2,

@@ -21,6 +21,7 @@ from editorial.selectors import annotations_on
 from tests.support import flows
 from tests.support.factories import make_user
 from tests.support.flows import annotate
+from tests.support.signing import signed
 
 pytestmark = pytest.mark.django_db
 
@@ -244,9 +245,12 @@ def test_an_open_must_fix_blocks_approval_and_the_refusal_names_it(version, revi
         flows.review(version, reviewer)
     named = f"open must-fix annotations: “low dose” ({member_name(reviewers[0])})"
     with pytest.raises(ApprovalBlocked, match=re.escape(named)):
-        workflow.version_approve(version=version, actor=editor)
+        workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
     annotations.annotation_resolve(annotation=annotation, actor=reviewers[0], note="Dose cited.")
-    assert workflow.version_approve(version=version, actor=editor).state == "approved"
+    assert (
+        workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve")).state
+        == "approved"
+    )
 
 
 # Into the next version ----------------------------------------------------------------------------

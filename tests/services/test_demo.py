@@ -125,3 +125,20 @@ def test_demo_twice_adds_no_annotation(demo):
     before = Annotation.objects.count()
     call_command("load_demo", stdout=io.StringIO())
     assert Annotation.objects.count() == before == 8
+
+
+def test_demo_signs_its_approvals_through_the_services(demo):
+    from editorial import signatures
+    from editorial.models import Signature
+
+    article = Article.objects.get(slug="baclofen-muscle-cramping")
+    v2 = article.versions.get(number=2)
+    signed = list(Signature.objects.filter(version=v2).order_by("signed_at", "pk"))
+    # two board approvals, the editor's approval and the publication, each with its meaning
+    assert [s.verb for s in signed] == ["review", "review", "approve", "publish"]
+    assert {s.meaning for s in signed[:2]} == {"medical_accuracy"}
+    assert all(s.content_sha256 == signatures.content_sha256(v2) for s in signed)
+    assert all(s.printed_name.endswith(s.signer.board_member.credentials) for s in signed)
+    # and running the demo again signs nothing more
+    call_command("load_demo", stdout=io.StringIO())
+    assert Signature.objects.count() == 4

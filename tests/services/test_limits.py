@@ -15,6 +15,7 @@ from editorial import workflow
 from editorial.errors import InvalidInput
 from editorial.models import Decision, DeclineReason, Review
 from tests.support import flows
+from tests.support.signing import signed
 
 pytestmark = pytest.mark.django_db
 
@@ -191,6 +192,7 @@ def test_every_comment_and_reason_is_limited_by_the_services(author, editor, rev
                 decision=Decision.REQUEST_CHANGES,
                 no_conflict_declared=True,
                 **extra,
+                signing=signed(r1, "review"),
             )
     assert not Review.objects.exists()
     with pytest.raises(InvalidInput, match="The note is 2,001 characters long; the limit is 2,000."):
@@ -204,7 +206,9 @@ def test_every_comment_and_reason_is_limited_by_the_services(author, editor, rev
         lambda: workflow.version_request_changes(version=version, actor=editor, message=too_long),
         lambda: workflow.version_reject(version=version, actor=editor, reason=too_long),
         lambda: workflow.version_withdraw(version=version, actor=author, reason=too_long),
-        lambda: workflow.version_approve(version=version, actor=editor, message=too_long),
+        lambda: workflow.version_approve(
+            version=version, actor=editor, message=too_long, signing=signed(editor, "approve")
+        ),
         lambda: workflow.assignment_withdraw(
             assignment=version.assignments.get(reviewer=r2), actor=editor, reason=too_long
         ),
@@ -217,7 +221,9 @@ def test_every_comment_and_reason_is_limited_by_the_services(author, editor, rev
     assert set(version.assignments.values_list("state", flat=True)) == {"invited"}
     published = flows.published(author, editor, reviewers[:2], slug="live")
     with pytest.raises(InvalidInput, match=f"The reason is {MAX_COMMENT + 1:,} characters long"):
-        workflow.version_retract(version=published, actor=editor, reason=too_long)
+        workflow.version_retract(
+            version=published, actor=editor, reason=too_long, signing=signed(editor, "retract")
+        )
     published.refresh_from_db()
     assert published.state == "published"
 

@@ -13,6 +13,7 @@ from config.celery import app as celery_app
 from editorial import notifications, reminders, tasks, workflow
 from editorial.models import Decision, Notification, NotificationKind
 from tests.support import flows
+from tests.support.signing import signed
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +112,7 @@ def test_changes_requested_mail_has_the_comments_for_the_author_never_the_confid
         comment_to_author="Cite a source for the dose.",
         confidential_comment=CONFIDENTIAL,
         no_conflict_declared=True,
+        signing=signed(reviewers[0], "review"),
     )
     flows.review(version, reviewers[1], decision=Decision.APPROVE, comment="Reads well.")
     workflow.version_request_changes(version=version, actor=editor, message="Please resolve citation 2.")

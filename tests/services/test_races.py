@@ -17,6 +17,7 @@ from editorial.audit import verify_chain
 from editorial.errors import WorkflowError
 from editorial.models import AuditEvent
 from tests.support import flows
+from tests.support.signing import signed
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -54,7 +55,7 @@ def test_64_conflicting_decisions_on_one_version_one_wins(on_postgres, author, e
         flows.review(version, reviewer)
     events_before = AuditEvent.objects.count()
     verbs = [
-        lambda: workflow.version_approve(version=version, actor=editor),
+        lambda: workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve")),
         lambda: workflow.version_request_changes(version=version, actor=editor, message="More work."),
         lambda: workflow.version_reject(version=version, actor=editor, reason="No."),
         lambda: workflow.version_withdraw(version=version, actor=author, reason="Pulling it."),
@@ -81,7 +82,10 @@ def test_64_publishers_and_a_withdrawing_author_one_wins(on_postgres, author, ed
     version = flows.approved(author, editor, reviewers[:2])
     events_before = AuditEvent.objects.count()
     outcomes = race(
-        [lambda: workflow.version_publish(version=version, actor=editor) for _ in range(ATTEMPTS)]
+        [
+            lambda: workflow.version_publish(version=version, actor=editor, signing=signed(editor, "publish"))
+            for _ in range(ATTEMPTS)
+        ]
     )
     assert Counter(kind for kind, _ in outcomes) == {"won": 1, "refused": ATTEMPTS - 1}, outcomes
     assert AuditEvent.objects.count() == events_before + 1
@@ -126,7 +130,9 @@ def test_a_must_fix_made_while_the_editor_approves_is_either_before_or_refused(
             flows.review(version, reviewer)
         outcomes = race(
             [
-                lambda version=version: workflow.version_approve(version=version, actor=editor),
+                lambda version=version: workflow.version_approve(
+                    version=version, actor=editor, signing=signed(editor, "approve")
+                ),
                 lambda version=version: annotations.annotation_create(
                     version=version,
                     actor=editor,

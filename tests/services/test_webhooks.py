@@ -16,6 +16,7 @@ from api.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from editorial import workflow
 from tests.support import flows
 from tests.support.factories import make_user
+from tests.support.signing import signed
 from tests.support.webhooks import Receiver
 
 pytestmark = [pytest.mark.django_db]
@@ -73,7 +74,9 @@ def test_a_newer_version_supersedes_and_a_retraction_is_told(
 ):
     first = flows.published(author, editor, reviewers[:2])
     second = flows.published_next(first.article, editor, reviewers[:2], change_note="Clearer wording.")
-    workflow.version_retract(version=second, actor=editor, reason="A dose was wrong.")
+    workflow.version_retract(
+        version=second, actor=editor, reason="A dose was wrong.", signing=signed(editor, "retract")
+    )
     events = list(WebhookDelivery.objects.order_by("pk").values_list("event", flat=True))
     # the new version is published, then the old one superseded, in one transaction
     assert events == ["article.published", "article.published", "article.superseded", "article.retracted"]
@@ -89,7 +92,9 @@ def test_a_subscription_hears_only_its_events(receiver, author, editor, reviewer
     webhooks.subscription_create(partner=partner, url=receiver.url, events=[WebhookEvent.RETRACTED])
     version = flows.published(author, editor, reviewers[:2])
     assert not WebhookDelivery.objects.exists()
-    workflow.version_retract(version=version, actor=editor, reason="Wrong.")
+    workflow.version_retract(
+        version=version, actor=editor, reason="Wrong.", signing=signed(editor, "retract")
+    )
     assert list(WebhookDelivery.objects.values_list("event", flat=True)) == ["article.retracted"]
 
 

@@ -9,6 +9,7 @@ from tests.support import flows
 from tests.support.attempts import snapshot, through_service
 from tests.support.factories import make_user
 from tests.support.permissions import OK, REFUSED, ROLES, SERVICE_VERBS, STATES, VERSION_VERBS, expected
+from tests.support.signing import signed
 
 pytestmark = pytest.mark.django_db
 
@@ -118,11 +119,13 @@ def reach(state, people):
             return workflow.version_withdraw(version=flows.submitted(author), actor=author)
         case VersionState.RETRACTED:
             version = flows.published(author, editor, reviewers)
-            return workflow.version_retract(version=version, actor=editor, reason="Wrong.")
+            return workflow.version_retract(
+                version=version, actor=editor, reason="Wrong.", signing=signed(editor, "retract")
+            )
         case VersionState.SUPERSEDED:
             first = flows.published(author, editor, reviewers)
             second = flows.next_approved(first, author, editor, reviewers)
-            workflow.version_publish(version=second, actor=editor)
+            workflow.version_publish(version=second, actor=editor, signing=signed(editor, "publish"))
             first.refresh_from_db()
             return first
     raise AssertionError(state)
@@ -165,8 +168,11 @@ def test_author_cannot_approve_own_version(editor, reviewers):
     for reviewer in reviewers[:2]:
         flows.review(version, reviewer)
     with pytest.raises(NotPermitted, match="You wrote version 1"):
-        workflow.version_approve(version=version, actor=writer)
-    assert workflow.version_approve(version=version, actor=editor).state == VersionState.APPROVED
+        workflow.version_approve(version=version, actor=writer, signing=signed(writer, "approve"))
+    assert (
+        workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve")).state
+        == VersionState.APPROVED
+    )
 
 
 def test_nobody_reviews_a_version_they_wrote(editor):
@@ -182,9 +188,12 @@ def test_quorum_of_two_approvals_is_needed(author, editor, reviewers):
     version = flows.under_review(author, editor, reviewers[:2])
     flows.review(version, reviewers[0])
     with pytest.raises(ApprovalBlocked, match="2 board approvals are needed, 1 recorded"):
-        workflow.version_approve(version=version, actor=editor)
+        workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
     flows.review(version, reviewers[1])
-    assert workflow.version_approve(version=version, actor=editor).state == VersionState.APPROVED
+    assert (
+        workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve")).state
+        == VersionState.APPROVED
+    )
 
 
 def test_quorum_comes_from_settings(settings, author, editor, reviewers):
@@ -193,9 +202,12 @@ def test_quorum_comes_from_settings(settings, author, editor, reviewers):
     flows.review(version, reviewers[0])
     flows.review(version, reviewers[1])
     with pytest.raises(ApprovalBlocked, match="3 board approvals are needed, 2 recorded"):
-        workflow.version_approve(version=version, actor=editor)
+        workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
     flows.review(version, reviewers[2])
-    assert workflow.version_approve(version=version, actor=editor).state == VersionState.APPROVED
+    assert (
+        workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve")).state
+        == VersionState.APPROVED
+    )
 
 
 def test_an_open_request_for_changes_blocks_approval(author, editor, reviewers):
@@ -204,7 +216,7 @@ def test_an_open_request_for_changes_blocks_approval(author, editor, reviewers):
     flows.review(version, reviewers[1])
     flows.review(version, reviewers[2], Decision.REQUEST_CHANGES, "Dose is wrong.")
     with pytest.raises(ApprovalBlocked, match="requested changes"):
-        workflow.version_approve(version=version, actor=editor)
+        workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
 
 
 def test_unresolved_citation_does_not_block_submission_but_blocks_approval(author, editor, reviewers):
@@ -219,7 +231,7 @@ def test_unresolved_citation_does_not_block_submission_but_blocks_approval(autho
         flows.review(version, reviewer)
     # then approval is refused and names the citation
     with pytest.raises(ApprovalBlocked, match=r"unresolved citations \(no reference\): 3"):
-        workflow.version_approve(version=version, actor=editor)
+        workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
 
 
 def test_unresolved_citation_in_the_lead_is_found(author):
@@ -268,8 +280,8 @@ def test_publishing_n_plus_1_supersedes_n_which_stayed_live_until_then(author, e
     assert first.article.live_version_id == first.pk  # N stays live while N+1 is reviewed
     for reviewer in reviewers[:2]:
         flows.review(second, reviewer)
-    workflow.version_approve(version=second, actor=editor)
-    workflow.version_publish(version=second, actor=editor)
+    workflow.version_approve(version=second, actor=editor, signing=signed(editor, "approve"))
+    workflow.version_publish(version=second, actor=editor, signing=signed(editor, "publish"))
     first.refresh_from_db()
     first.article.refresh_from_db()
     assert first.state == VersionState.SUPERSEDED
@@ -301,7 +313,9 @@ def test_a_review_needs_its_declaration_checklist_and_words(author, editor, revi
     version = flows.under_review(author, editor, reviewers[:1])
     assignment = version.assignments.get()
     with pytest.raises(InvalidInput, match=message):
-        workflow.review_record(assignment=assignment, actor=reviewers[0], **kwargs)
+        workflow.review_record(
+            assignment=assignment, actor=reviewers[0], **kwargs, signing=signed(reviewers[0], "review")
+        )
     assignment.refresh_from_db()
     assert assignment.state == AssignmentState.INVITED
     assert not version.reviews.exists()

@@ -17,8 +17,10 @@ from articles.models import ArticleVersion, Reference
 from editorial import annotations, workflow
 from editorial.errors import NotPermitted, TransitionRefused
 from editorial.models import Annotation, AnnotationReply, AuditEvent, Decision, Review, ReviewAssignment
+from editorial.signatures import MEANINGS
 from editorial.verbs import PRESSED, VERBS, Target
 from tests.support.permissions import ASSIGNMENT_VERBS, DENIED, NOTHING, OK, REFUSED, WORKSPACE_VERBS
+from tests.support.signing import PASSWORD, signed
 from workspace.forms import findings_token
 
 
@@ -66,17 +68,21 @@ def _call_service(verb, version, actor, target, newcomer) -> None:
         case "start_review":
             workflow.version_start_review(version=version, actor=actor)
         case "approve":
-            workflow.version_approve(version=version, actor=actor, message="Quorum met.")
+            workflow.version_approve(
+                version=version, actor=actor, message="Quorum met.", signing=signed(actor, "approve")
+            )
         case "request_changes":
             workflow.version_request_changes(version=version, actor=actor, message="Fix the dose.")
         case "reject":
             workflow.version_reject(version=version, actor=actor, reason="Out of scope.")
         case "publish":
-            workflow.version_publish(version=version, actor=actor)
+            workflow.version_publish(version=version, actor=actor, signing=signed(actor, "publish"))
         case "withdraw":
             workflow.version_withdraw(version=version, actor=actor, reason="Not ready.")
         case "retract":
-            workflow.version_retract(version=version, actor=actor, reason="A dose was wrong.")
+            workflow.version_retract(
+                version=version, actor=actor, reason="A dose was wrong.", signing=signed(actor, "retract")
+            )
         case "assign":
             workflow.assignment_create(version=version, reviewer=newcomer, actor=actor)
         case "accept":
@@ -91,6 +97,7 @@ def _call_service(verb, version, actor, target, newcomer) -> None:
                 no_conflict_declared=True,
                 citations_checked=True,
                 doses_checked=True,
+                signing=signed(actor, "review"),
             )
         case "withdraw_assignment":
             workflow.assignment_withdraw(assignment=target, actor=actor, reason="Too busy.")
@@ -127,11 +134,20 @@ ASSIGNMENT_POST = {
 }
 
 
+def signing_post(verb: str) -> dict:
+    """The electronic signature a signing verb's form sends: the test users' password and the
+    verb's first meaning (``tests.support.signing``)."""
+    if verb not in MEANINGS:
+        return {}
+    return {f"{verb}-password": PASSWORD, f"{verb}-meaning": MEANINGS[verb][0].value}
+
+
 def _admin_post(verb: str) -> dict:
     entry = VERBS[verb]
     if entry.target is Target.ASSIGNMENT:
-        return ASSIGNMENT_POST.get(verb, {})
-    return {f"{verb}-message": "The reason, in words the author can act on."} if entry.words else {}
+        return {**ASSIGNMENT_POST.get(verb, {}), **signing_post(verb)}
+    words = {f"{verb}-message": "The reason, in words the author can act on."} if entry.words else {}
+    return {**words, **signing_post(verb)}
 
 
 ADMIN_POST = {verb: _admin_post(verb) for verb in PRESSED}

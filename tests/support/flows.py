@@ -3,6 +3,7 @@
 from articles.models import ArticleVersion
 from editorial import annotations, workflow
 from editorial.models import Decision
+from tests.support.signing import signed
 
 CLEAN_BODY = "Baclofen is started at a low dose [1]. Stopping it abruptly is dangerous [2]."
 REFERENCES = [
@@ -42,6 +43,7 @@ def review(version, reviewer, decision=Decision.APPROVE, comment="Looks right.")
         no_conflict_declared=True,
         citations_checked=True,
         doses_checked=True,
+        signing=signed(reviewer, "review"),
     )
 
 
@@ -49,7 +51,7 @@ def approved(author, editor, reviewers, **kwargs) -> ArticleVersion:
     version = under_review(author, editor, reviewers, **kwargs)
     for reviewer in reviewers:
         review(version, reviewer)
-    return workflow.version_approve(version=version, actor=editor)
+    return workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
 
 
 def next_approved(first, author, editor, reviewers, **content) -> ArticleVersion:
@@ -63,12 +65,12 @@ def next_approved(first, author, editor, reviewers, **content) -> ArticleVersion
     workflow.version_start_review(version=version, actor=editor)
     for reviewer in reviewers:
         review(version, reviewer)
-    return workflow.version_approve(version=version, actor=editor)
+    return workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
 
 
 def published(author, editor, reviewers, **kwargs) -> ArticleVersion:
     version = approved(author, editor, reviewers, **kwargs)
-    return workflow.version_publish(version=version, actor=editor)
+    return workflow.version_publish(version=version, actor=editor, signing=signed(editor, "publish"))
 
 
 def published_next(article, editor, reviewers, **edits) -> ArticleVersion:
@@ -83,8 +85,8 @@ def published_next(article, editor, reviewers, **edits) -> ArticleVersion:
     version = workflow.version_start_review(version=version, actor=editor)
     for reviewer in reviewers:
         review(version, reviewer)
-    version = workflow.version_approve(version=version, actor=editor)
-    return workflow.version_publish(version=version, actor=editor)
+    version = workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
+    return workflow.version_publish(version=version, actor=editor, signing=signed(editor, "publish"))
 
 
 def annotate(version, actor, exact="started at a low dose", *, comment="Which dose, exactly?", **kwargs):

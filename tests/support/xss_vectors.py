@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from tests.support.html import Attributes, Elements
+from tests.support.signing import signed
 
 MARKER = "xssmarker"
 
@@ -422,6 +423,7 @@ def hostile_board(*, title_rounds: int | None = None) -> HostileBoard:
             citations_checked=True,
             doses_checked=True,
             **extra,
+            signing=signed(reviewer, "review"),
         )
 
     def to_review(version, people):
@@ -486,8 +488,13 @@ def hostile_board(*, title_rounds: int | None = None) -> HostileBoard:
         workflow.version_start_review(version=v2, actor=editor)
         review(v2, r1, Decision.APPROVE, i + 3, no_conflict_declared=True)
         review(v2, r2, Decision.APPROVE, i + 4, no_conflict_declared=True)
-        workflow.version_approve(version=v2, actor=editor, message=pick("approval note", comments, i))
-        v2 = workflow.version_publish(version=v2, actor=editor)
+        workflow.version_approve(
+            version=v2,
+            actor=editor,
+            message=pick("approval note", comments, i),
+            signing=signed(editor, "approve"),
+        )
+        v2 = workflow.version_publish(version=v2, actor=editor, signing=signed(editor, "publish"))
 
         v3 = to_review(workflow.version_create_next(article=article, author=author), [r1])
         workflow.version_start_review(version=v3, actor=editor)
@@ -520,9 +527,10 @@ def hostile_board(*, title_rounds: int | None = None) -> HostileBoard:
                 no_conflict_declared=True,
                 citations_checked=True,
                 doses_checked=True,
+                signing=signed(person, "review"),
             )
-        version = workflow.version_approve(version=version, actor=editor)
-        return workflow.version_publish(version=version, actor=editor)
+        version = workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
+        return workflow.version_publish(version=version, actor=editor, signing=signed(editor, "publish"))
 
     extra = range(
         n_rounds, len(titles) if title_rounds is None else min(len(titles), n_rounds + title_rounds)
@@ -532,7 +540,12 @@ def hostile_board(*, title_rounds: int | None = None) -> HostileBoard:
         for i in extra
     ]
     retracted = publish_plain("hostile-retracted", pick("title", titles, len(titles) - 1), "")
-    workflow.version_retract(version=retracted, actor=editor, reason=pick("retract reason", comments, 1))
+    workflow.version_retract(
+        version=retracted,
+        actor=editor,
+        reason=pick("retract reason", comments, 1),
+        signing=signed(editor, "retract"),
+    )
     return HostileBoard(author, editor, reviewers, rounds, title_articles, retracted.article, coverage)
 
 

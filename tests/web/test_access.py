@@ -48,6 +48,7 @@ from tests.support.permissions import (
     expected,
     expected_http,
 )
+from tests.support.signing import signed
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +115,7 @@ def _build_world() -> World:
         version=flows.published(author, editor, board[:2], **article("retracted")),
         actor=editor,
         reason="A dose was wrong.",
+        signing=signed(editor, "retract"),
     )
     first = flows.published(author, editor, board[:2], **article("superseded"))
     second = workflow.version_create_next(article=first.article, author=author)
@@ -123,8 +125,8 @@ def _build_world() -> World:
     workflow.version_start_review(version=second, actor=editor)
     for member in board[:2]:
         flows.review(second, member)
-    workflow.version_approve(version=second, actor=editor)
-    workflow.version_publish(version=second, actor=editor)
+    workflow.version_approve(version=second, actor=editor, signing=signed(editor, "approve"))
+    workflow.version_publish(version=second, actor=editor, signing=signed(editor, "publish"))
     versions["superseded"] = first
     assert set(versions) == set(STATES)
     for state, version in versions.items():

@@ -25,6 +25,7 @@ from tests.support import flows
 from tests.support.attempts import ADMIN_POST, act_url, press_admin, snapshot
 from tests.support.factories import make_user
 from tests.support.permissions import ADMIN_LOGIN, ADMIN_VERBS, OK, ROLES, expected, expected_http
+from tests.support.signing import signed
 
 pytestmark = pytest.mark.django_db
 
@@ -366,6 +367,7 @@ def test_reviewers_see_confidential_comments_only_of_their_own(client, author, e
         no_conflict_declared=True,
         citations_checked=True,
         doses_checked=True,
+        signing=signed(reviewers[1], "review"),
     )
     client.force_login(reviewers[0])
     html = client.get(version_page(version)).content.decode()
@@ -777,7 +779,12 @@ def test_chain_checkpoint_is_shown_and_verify_now_advances_it(client, author, ed
     html = client.get(trail, {"article__id__exact": article_id}).content.decode()
     assert f"audit chain verified up to event {count} at " in html and "not checked yet" not in html
     # and events appended later are counted as not checked yet, until the next verification
-    workflow.version_retract(version=version, actor=editor, reason="A newer guideline contradicts it.")
+    workflow.version_retract(
+        version=version,
+        actor=editor,
+        reason="A newer guideline contradicts it.",
+        signing=signed(editor, "retract"),
+    )
     newer = AuditEvent.objects.filter(article=version.article).count() - count
     html = client.get(trail, {"article__id__exact": article_id}).content.decode()
     assert f"; {newer} newer event{'s' if newer > 1 else ''} not checked yet" in html

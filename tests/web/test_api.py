@@ -20,6 +20,7 @@ from editorial.models import BoardMember
 from tests.support import flows
 from tests.support.factories import make_user
 from tests.support.openapi import check_response
+from tests.support.signing import signed
 
 pytestmark = [pytest.mark.django_db]
 
@@ -285,7 +286,9 @@ def test_an_article_carries_its_review_record(call, document, published, reviewe
 
 @pytest.mark.usefixtures("private_cache")
 def test_a_retracted_article_is_410_with_its_notice(call, document, published, editor):
-    workflow.version_retract(version=published, actor=editor, reason="A dose was wrong.")
+    workflow.version_retract(
+        version=published, actor=editor, reason="A dose was wrong.", signing=signed(editor, "retract")
+    )
     response = call(f"{API}/articles/published-one")
     assert response.status_code == 410
     body = response.json()
@@ -309,7 +312,9 @@ def test_the_article_is_served_from_cache_with_validators_and_304(
         not_modified = call(f"{API}/articles/published-one", HTTP_IF_NONE_MATCH=etag)
     assert not_modified.status_code == 304 and not not_modified.content
     # a new event on the article (a retraction) makes the cached document stale at once
-    workflow.version_retract(version=published, actor=editor, reason="Wrong.")
+    workflow.version_retract(
+        version=published, actor=editor, reason="Wrong.", signing=signed(editor, "retract")
+    )
     assert call(f"{API}/articles/published-one", HTTP_IF_NONE_MATCH=etag).status_code == 410
 
 
@@ -408,7 +413,9 @@ def test_every_documented_answer_of_every_operation_is_produced_and_matches(
     keys.partner_revoke(partner=revoked_partner)
     _, tight = keys.partner_create(name="Tight", requests_per_minute=1)
     retracted = flows.published(author, editor, reviewers[:2], slug="retracted-one")
-    workflow.version_retract(version=retracted, actor=editor, reason="Wrong.")
+    workflow.version_retract(
+        version=retracted, actor=editor, reason="Wrong.", signing=signed(editor, "retract")
+    )
     article = f"{API}/articles/published-one"
     etag = client.get(article, HTTP_X_API_KEY=good)["ETag"]
 

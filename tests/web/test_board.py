@@ -8,6 +8,7 @@ from editorial import workflow
 from editorial.models import NONE_DECLARED, BoardMember, Review, conflict_declaration
 from tests.support import flows
 from tests.support.html import Elements
+from tests.support.signing import signed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
@@ -67,7 +68,9 @@ def test_a_retracted_article_leaves_the_board_page(client, author, editor, revie
     list_publicly(*reviewers[:2])
     version = flows.published(author, editor, reviewers[:2])
     assert version.title in board_html(client)
-    workflow.version_retract(version=version, actor=editor, reason="Wrong dose.")
+    workflow.version_retract(
+        version=version, actor=editor, reason="Wrong dose.", signing=signed(editor, "retract")
+    )
     assert version.title not in board_html(client)
 
 
@@ -115,6 +118,7 @@ def test_a_conflict_statement_reads_as_written_and_an_empty_one_as_none_declared
         conflict_statement="Consulting for a maker of baclofen.",
         citations_checked=True,
         doses_checked=True,
+        signing=signed(reviewers[0], "review"),
     )
     assert Review.objects.get(version=version).conflict_declaration == "Consulting for a maker of baclofen."
 

@@ -24,8 +24,10 @@ from editorial import workflow
 from editorial.audit import verify_chain
 from editorial.models import AuditEvent
 from tests.support import flows
+from tests.support.attempts import signing_post
 from tests.support.factories import make_user
 from tests.support.http import Answer, Browser
+from tests.support.signing import signed
 from workspace.forms import findings_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
@@ -81,7 +83,11 @@ class Attempt:
 def admin_act(user, version, verb: str, data: dict | None = None) -> Attempt:
     page = f"/admin/articles/articleversion/{version.pk}/change/"
     return Attempt(
-        user, "/admin/login/", page, f"/admin/articles/articleversion/{version.pk}/act/{verb}/", data or {}
+        user,
+        "/admin/login/",
+        page,
+        f"/admin/articles/articleversion/{version.pk}/act/{verb}/",
+        {**signing_post(verb), **(data or {})},  # a signing verb's password and meaning
     )
 
 
@@ -208,7 +214,7 @@ def test_64_publishers_and_withdrawers_over_http_one_wins(on_postgres, race_serv
     workflow.version_start_review(version=second, actor=editors[0])
     for reviewer in reviewers:
         flows.review(second, reviewer)
-    second = workflow.version_approve(version=second, actor=editors[1])
+    second = workflow.version_approve(version=second, actor=editors[1], signing=signed(editors[1], "approve"))
     events_before = AuditEvent.objects.filter(article=first.article).count()
     # when two editors press publish while the author and an editor try to withdraw it
     presses = [

@@ -11,6 +11,7 @@ from editorial import workflow
 from editorial.models import Decision
 from tests.support import flows
 from tests.support.html import Elements
+from tests.support.signing import signed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
@@ -39,8 +40,8 @@ def publish(version, editor, reviewers):
     version = workflow.version_start_review(version=version, actor=editor)
     for reviewer in reviewers:
         flows.review(version, reviewer)
-    version = workflow.version_approve(version=version, actor=editor)
-    return workflow.version_publish(version=version, actor=editor)
+    version = workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
+    return workflow.version_publish(version=version, actor=editor, signing=signed(editor, "publish"))
 
 
 def article_with(author, *, slug="with-summary", summary="Plain words for patients.", references=None):
@@ -383,7 +384,12 @@ def test_published_article_is_listed_and_shown(client, author, editor, reviewers
 
 def test_retracted_article_shows_the_notice_instead_of_content(client, author, editor, reviewers):
     version = flows.published(author, editor, reviewers[:2])
-    workflow.version_retract(version=version, actor=editor, reason="A dose was found to be wrong.")
+    workflow.version_retract(
+        version=version,
+        actor=editor,
+        reason="A dose was found to be wrong.",
+        signing=signed(editor, "retract"),
+    )
     response = client.get(f"/articles/{version.article.slug}/")
     html = response.content.decode()
     assert "This article has been retracted" in html and "A dose was found to be wrong." in html
@@ -417,9 +423,10 @@ def test_review_history_never_shows_a_confidential_comment(client, author, edito
             citations_checked=True,
             doses_checked=True,
             confidential_comment="SECRET-FOR-EDITORS",
+            signing=signed(reviewer, "review"),
         )
-    version = workflow.version_approve(version=version, actor=editor)
-    workflow.version_publish(version=version, actor=editor)
+    version = workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
+    workflow.version_publish(version=version, actor=editor, signing=signed(editor, "publish"))
     html = page(client, version.article.get_absolute_url())
     assert "SECRET-FOR-EDITORS" not in html
     assert "Board review recorded" in html

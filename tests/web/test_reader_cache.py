@@ -9,6 +9,7 @@ from editorial import workflow
 from editorial.models import AuditEvent, BoardMember
 from reader import pagecache
 from tests.support import flows
+from tests.support.signing import signed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
@@ -109,7 +110,9 @@ def test_this_workers_own_change_is_seen_at_once(client, author, editor, reviewe
     url = version.article.get_absolute_url()
     client.get(url)
     client.get(url)
-    workflow.version_retract(version=version, actor=editor, reason="A dose was wrong.")
+    workflow.version_retract(
+        version=version, actor=editor, reason="A dose was wrong.", signing=signed(editor, "retract")
+    )
     assert "A dose was wrong." in client.get(url).content.decode()
 
 
@@ -163,8 +166,8 @@ def test_publishing_a_new_version_replaces_the_cached_page(client, author, edito
     second = workflow.version_start_review(version=second, actor=editor)
     for reviewer in reviewers[:2]:
         flows.review(second, reviewer)
-    second = workflow.version_approve(version=second, actor=editor)
-    workflow.version_publish(version=second, actor=editor)
+    second = workflow.version_approve(version=second, actor=editor, signing=signed(editor, "approve"))
+    workflow.version_publish(version=second, actor=editor, signing=signed(editor, "publish"))
     response = client.get(url, HTTP_IF_NONE_MATCH=old["ETag"])
     assert response.status_code == 200
     html = response.content.decode()
@@ -177,7 +180,9 @@ def test_a_retraction_replaces_the_cached_page(client, author, editor, reviewers
     url = version.article.get_absolute_url()
     for _ in range(3):
         client.get(url)
-    workflow.version_retract(version=version, actor=editor, reason="Withdrawn by the board.")
+    workflow.version_retract(
+        version=version, actor=editor, reason="Withdrawn by the board.", signing=signed(editor, "retract")
+    )
     html = client.get(url).content.decode()
     assert "This article has been retracted" in html and "Withdrawn by the board." in html
 
@@ -247,7 +252,12 @@ def test_an_unreachable_cache_neither_breaks_the_page_nor_the_workflow(
     for _ in range(2):
         response = client.get(url)
         assert response.status_code == 200 and version.title in response.content.decode()
-    workflow.version_retract(version=version, actor=editor, reason="Checked while the cache was down.")
+    workflow.version_retract(
+        version=version,
+        actor=editor,
+        reason="Checked while the cache was down.",
+        signing=signed(editor, "retract"),
+    )
     assert "This article has been retracted" in client.get(url).content.decode()
 
 

@@ -10,6 +10,7 @@ from django.db import connection
 
 from editorial import workflow
 from tests.support import flows
+from tests.support.signing import signed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
@@ -39,8 +40,8 @@ def article(author, editor, reviewers, *, slug, title, topic, body, moment):
         version = workflow.version_start_review(version=version, actor=editor)
         for reviewer in reviewers[:2]:
             flows.review(version, reviewer)
-        version = workflow.version_approve(version=version, actor=editor)
-        return workflow.version_publish(version=version, actor=editor)
+        version = workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
+        return workflow.version_publish(version=version, actor=editor, signing=signed(editor, "publish"))
 
 
 @pytest.fixture
@@ -85,7 +86,9 @@ def test_home_lists_published_articles_newest_first_and_nothing_else(
 ):
     flows.submitted(author, slug="pending-one")
     retracted = flows.published(author, editor, reviewers[:2], slug="retracted-one")
-    workflow.version_retract(version=retracted, actor=editor, reason="Wrong.")
+    workflow.version_retract(
+        version=retracted, actor=editor, reason="Wrong.", signing=signed(editor, "retract")
+    )
     html = client.get("/").content.decode()
     positions = [html.index(f'href="/articles/{slug}/"') for slug in ("newest", "middle", "older")]
     assert positions == sorted(positions)
@@ -195,7 +198,9 @@ def test_sitemap_lists_published_articles_only(client, settings, three, author, 
     settings.EDITORIAL = {**settings.EDITORIAL, "PENDING_REVIEW_VISIBLE": True}
     flows.submitted(author, slug="pending-one")
     retracted = flows.published(author, editor, reviewers[:2], slug="retracted-one")
-    workflow.version_retract(version=retracted, actor=editor, reason="Wrong.")
+    workflow.version_retract(
+        version=retracted, actor=editor, reason="Wrong.", signing=signed(editor, "retract")
+    )
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
     root = ET.fromstring(response.content)
@@ -233,8 +238,8 @@ def test_feed_entry_is_updated_when_a_new_version_is_published(client, three, au
         second = workflow.version_start_review(version=second, actor=editor)
         for reviewer in reviewers[:2]:
             flows.review(second, reviewer)
-        second = workflow.version_approve(version=second, actor=editor)
-        workflow.version_publish(version=second, actor=editor)
+        second = workflow.version_approve(version=second, actor=editor, signing=signed(editor, "approve"))
+        workflow.version_publish(version=second, actor=editor, signing=signed(editor, "publish"))
     root = ET.fromstring(client.get("/feed/").content)
     entry = root.findall(f"{ATOM}entry")[0]
     assert entry.find(f"{ATOM}link").get("href") == "http://testserver/articles/older/"

@@ -13,6 +13,7 @@ from editorial.errors import NotPermitted
 from editorial.models import AuditEvent, Decision
 from tests.support import flows
 from tests.support.factories import make_user
+from tests.support.signing import signed
 from workspace.forms import ReferenceForm, findings_token, propose_slug
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
@@ -423,6 +424,7 @@ def changes_requested(author, editor, reviewers):
         comment_to_author="Fictional comment: cite a source for [2].",
         confidential_comment="CONFIDENTIAL fictional remark for the editor only.",
         no_conflict_declared=True,
+        signing=signed(reviewers[0], "review"),
     )
     flows.review(version, reviewers[1], Decision.APPROVE, comment="Fictional approval comment.")
     workflow.version_request_changes(
