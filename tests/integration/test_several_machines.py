@@ -61,6 +61,7 @@ from tests.integration.processes import (
     worker_ready,
 )
 from tests.support import flows
+from tests.support.attempts import signing_post
 from tests.support.factories import make_user
 from tests.support.http import PASSWORD, Browser, unverified_tls
 
@@ -367,7 +368,9 @@ def test_two_web_machines_two_workers_two_beats_one_database(stack, start_beats,
         # trust its token at the moment of the press)
         with Reading(stack.url(1), page) as readings:
             wait_until(lambda: len(readings.answers) >= 6, what="B's readers", timeout=60, workers=stack.web)
-            pressed = board_admin.post(version_page, {"verb": "publish", "do": "publish"})
+            pressed = board_admin.post(
+                version_page, {"verb": "publish", "do": "publish", **signing_post("publish")}
+            )
             published = time.monotonic()
             assert pressed.status == 302, (pressed.status, pressed.message, pressed.body[:500])
             # then B shows version 2 within the bound (polled: B's workers may serve the page
