@@ -40,8 +40,8 @@ run: demo ## Set up everything, then serve the site with a Celery worker and bea
 	HOST=$(HOST) PORT=$(PORT) bin/run-dev
 
 .PHONY: test-packages
-test-packages: ## Install Chromium, redis-server and nginx if missing (as root; otherwise name the command)
-	@bin/need-packages /usr/bin/chromium=chromium redis-server=redis-server /usr/sbin/nginx=nginx
+test-packages: ## Install Chromium, redis-server, nginx, Graphviz and Java if missing (as root; otherwise name the command)
+	@bin/need-packages /usr/bin/chromium=chromium redis-server=redis-server /usr/sbin/nginx=nginx /usr/bin/dot=graphviz /usr/bin/java=default-jre-headless
 
 .PHONY: test
 test: test-packages install ## Run the whole suite on PostgreSQL and Redis (throwaway ones if none answer)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
     path("audience/", views.choose_audience, name="audience"),
     path("editorial-policy/", views.editorial_policy, name="policy"),
+    path("editorial-policy/workflow.svg", views.workflow_svg, name="workflow"),
     path("board/", views.board, name="board"),
     path("feed/", ArticleFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

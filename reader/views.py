@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from articles.models import ReferenceKind, VersionState
-from editorial import audit_heads
+from editorial import audit_heads, workflow_graph
 from editorial import selectors as editorial_selectors
 from editorial.audit import action_label
 from editorial.models import AuditAction
@@ -215,8 +215,18 @@ def editorial_policy(request: HttpRequest) -> HttpResponse:
         "board": list(editorial_selectors.board_members()),
         "contact_email": contact_email(),
         "reference_kinds": ReferenceKind.choices,
+        "workflow": workflow_graph.picture(src=reverse("reader:workflow")),
     }
     return render(request, "reader/editorial_policy.html", context)
+
+
+@reader_headers
+@require_safe
+def workflow_svg(request: HttpRequest) -> HttpResponse:
+    """The workflow graph of the policy page, drawn from the model's transitions."""
+    response = workflow_graph.svg_response()
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 # The board ------------------------------------------------------------------------------------

@@ -48,6 +48,8 @@ class ReviewAssignmentAdmin(VersionReviewerColumns, ReadOnlyAdmin):
         "late_col",
         "created_at",
     )
+    # The version column is a link of its own: the row's link to its page is on the state.
+    list_display_links = ("state",)
     list_filter = ("state", "overdue")
     list_select_related = ("version__article", "reviewer__board_member")
     search_fields = ("version__article__slug", "reviewer__board_member__display_name")
@@ -115,6 +117,7 @@ class ReviewAdmin(VersionReviewerColumns, ReadOnlyAdmin):
         "conflict_col",
         "created_at",
     )
+    list_display_links = ("decision",)  # the version column is a link of its own
     list_filter = ("decision",)
     list_select_related = ("version__article", "reviewer__board_member")
     ordering = ("-created_at", "pk")

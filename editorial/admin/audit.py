@@ -67,10 +67,18 @@ def chain_html(article: Article, *, button: bool = True):
     )
 
 
+class TopicFilter(admin.AllValuesFieldListFilter):
+    """The topics, with articles that have none named so (Django would show an empty link)."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield {**choice, "display": choice["display"] or "(no topic)"}
+
+
 @admin.register(Article)
 class ArticleAdmin(EditorsOnlyAdmin):
     list_display = ("slug", "title_col", "topic", "live_col", "next_review_col", "chain_col")
-    list_filter = (ReReviewFilter, "topic")
+    list_filter = (ReReviewFilter, ("topic", TopicFilter))
     search_fields = ("slug", "topic", "versions__title")
     fields = (
         "slug",

@@ -9,8 +9,11 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.contenttypes import views as contenttype_views
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.urls import path
+from django.utils import timezone
 
+from editorial import board_figures
 from editorial.admin.dashboard import dashboard_for
 from editorial.roles import is_board_member, is_editor
 
@@ -48,7 +51,8 @@ class BoardAdminSite(admin.AdminSite):
         # Django's "view on site" redirects any board member to any object's public address,
         # which names unpublished articles a reviewer was never assigned: editors only.
         urls = super().get_urls()
-        return [
+        figures = path("figures.csv", self.admin_view(self.figures_csv), name="board_figures_csv")
+        return [figures] + [
             path(
                 "r/<path:content_type_id>/<path:object_id>/",
                 self.admin_view(self.view_on_site),
@@ -66,4 +70,16 @@ class BoardAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         context = {"dashboard": dashboard_for(request.user), **(extra_context or {})}
+        if is_editor(request.user):
+            context["figures"] = board_figures.charts(now=timezone.now())
         return super().index(request, context)
+
+    def figures_csv(self, request):
+        """The dashboard's figures as CSV (editors only, as the charts are)."""
+        if not is_editor(request.user):
+            raise PermissionDenied
+        response = HttpResponse(
+            board_figures.figures_csv(now=timezone.now()), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="board-figures.csv"'
+        return response

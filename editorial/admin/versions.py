@@ -13,11 +13,11 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 
 from articles.models import ArticleVersion, VersionState
-from editorial import selectors, workflow
+from editorial import selectors, workflow, workflow_graph
 from editorial.admin.annotations import AnnotationViews, annotation_context
 from editorial.admin.buttons import actions_for
 from editorial.admin.diff import version_diff
@@ -154,6 +154,11 @@ class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
                 wrap(self.withdraw_assignment_view),
                 name="articles_articleversion_withdraw_assignment",
             ),
+            path(
+                "<int:object_id>/workflow.svg",
+                wrap(self.workflow_view),
+                name="articles_articleversion_workflow",
+            ),
             *self.annotation_urls(),
             *super().get_urls(),
         ]
@@ -215,6 +220,10 @@ class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
             "show_reviews": show_reviews,
             "show_confidential": editor,
             "audit_events": [(event, action_label(event.action)) for event in audit_events],
+            "workflow": workflow_graph.picture(
+                src=reverse("admin:articles_articleversion_workflow", args=[version.pk]),
+                path=workflow_graph.path_of(version, audit_events),
+            ),
             "actions": actions,
             "is_editor": editor,
             "quorum": workflow.quorum(),
@@ -232,6 +241,11 @@ class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
             **annotation_context(version, user, references=references),
         }
         return TemplateResponse(request, "editorial/admin/version_detail.html", context, status=status)
+
+    def workflow_view(self, request, object_id):
+        """The workflow graph with this version's path through it in bold (an SVG image)."""
+        version = self._version(request, object_id)
+        return workflow_graph.svg_response(workflow_graph.path_of(version))
 
     # Acting on a version ----------------------------------------------------------------
 

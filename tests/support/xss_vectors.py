@@ -257,11 +257,18 @@ def name_vectors(text: str) -> list[str]:
     return [str(BY_NUMBER[n]) for n in sorted(numbers) if n in BY_NUMBER]
 
 
+# The workflow graph's image (editorial/workflow_graph.py): drawn by the project, at its own address.
+WORKFLOW_IMAGE = re.compile(r"^/(?:admin/articles/articleversion/\d+|editorial-policy)/workflow\.svg$")
+
+
 def _own(tag: str, attributes: dict, shown: str) -> bool:
-    """The project's own icons and stylesheets (the admin's SVG theme icons, static images)."""
+    """The project's own icons, images and stylesheets (the admin's SVG theme icons, the
+    dashboard's charts, static images, the workflow graph)."""
     if name_vectors(shown):
         return False
     if tag == "svg":
+        return True
+    if tag == "img" and WORKFLOW_IMAGE.match(attributes.get("src") or ""):
         return True
     return tag in ("img", "link") and (attributes.get("src") or attributes.get("href") or "").startswith(
         "/static/"

@@ -272,6 +272,7 @@ def read_url(page: str, version: ArticleVersion) -> str:
         "admin_annotations_jsonld": reverse(
             "admin:articles_articleversion_annotations_jsonld", args=[version.pk]
         ),
+        "admin_workflow": reverse("admin:articles_articleversion_workflow", args=[version.pk]),
     }[page]
 
 
@@ -288,6 +289,7 @@ READ_URL_NAMES = {
     "admin_verify_chain": "admin:articles_article_verify_chain",  # a GET goes back; the POST is in test_admin
     "admin_annotate_page": "admin:articles_articleversion_annotate",
     "admin_annotations_jsonld": "admin:articles_articleversion_annotations_jsonld",
+    "admin_workflow": "admin:articles_articleversion_workflow",  # the version page's picture
 }
 
 
@@ -344,6 +346,7 @@ PAGES = {
     "reader:list": (200, 200, 200, 200, 200, 200),
     "reader:audience": (303, 303, 303, 303, 303, 303),
     "reader:policy": (200, 200, 200, 200, 200, 200),
+    "reader:workflow": (200, 200, 200, 200, 200, 200),  # the policy page's picture
     # The load balancer's check: the same for everyone; 503 here, where beat has never run
     # (tests/web/test_health.py has the rest).
     "health": (503, 503, 503, 503, 503, 503),
@@ -390,6 +393,7 @@ PAGES = {
     "admin:login": (200, 200, 200, 302, 302, 302),
     "admin:logout": (R, R, R, 405, 405, 405),  # a GET never signs out; non-board users go to the index
     "admin:index": (A, A, A, 200, 200, 200),
+    "admin:board_figures_csv": (A, A, A, 403, 403, 200),  # the dashboard's figures: editors only
     "admin:password_change": (A, A, A, 200, 200, 200),
     "admin:password_change_done": (A, A, A, 200, 200, 200),
     "admin:autocomplete": (A, A, A, 403, 403, 403),
@@ -544,6 +548,7 @@ def page_url(key: str, world: World) -> str:
             "workspace:annotation_reply",
             args=[under_review.article.slug, under_review.number, under_review.annotations.get().pk],
         ),
+        "admin:board_figures_csv": reverse("admin:board_figures_csv"),
     }
     if key in special:
         return special[key]
