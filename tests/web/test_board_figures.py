@@ -13,6 +13,7 @@ from django.utils import timezone
 from editorial import board_figures, workflow
 from tests.support import flows
 from tests.support.factories import make_user
+from tests.support.signing import signed
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def decide(author, editor, board, slug, submitted_on, decided_on):
         for member in board:
             flows.review(version, member)
     with time_machine.travel(decided_on, tick=False):
-        return workflow.version_approve(version=version, actor=editor)
+        return workflow.version_approve(version=version, actor=editor, signing=signed(editor, "approve"))
 
 
 @pytest.fixture
