@@ -36,6 +36,7 @@ def select_words(page, words: str) -> None:
         """(words) => {
             const passage = [...document.querySelectorAll('[data-passage]')]
                 .find((p) => p.textContent.includes(words));
+            passage.scrollIntoView({block: 'center'});  // the mouse works in the viewport
             const walker = document.createTreeWalker(passage, NodeFilter.SHOW_TEXT);
             let node;
             while ((node = walker.nextNode()) && !node.data.includes(words)) {}

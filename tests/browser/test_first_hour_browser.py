@@ -52,7 +52,7 @@ def review_and_approve(page, username: str, *, first_try_without_checklist: bool
     form = page.locator("#your-review")
     if first_try_without_checklist:
         # the invitation is still open: the form says recording accepts it
-        expect(form.locator(".hint")).to_contain_text("recording your review accepts it")
+        expect(form.locator(".hint").first).to_contain_text("recording your review accepts it")
         form.get_by_label("I declare no conflict of interest with this article.").check()
         form.get_by_label("Approve").check()
         form.get_by_label("Comment to the author").fill("Fictional: the doses read well.")
@@ -75,6 +75,9 @@ def review_and_approve(page, username: str, *, first_try_without_checklist: bool
     form.get_by_label("I declare no conflict of interest with this article.").check()
     form.get_by_label("Approve").check()
     form.get_by_label("Comment to the author").fill("Fictional: the doses read well.")
+    # an approving review is an electronic signature: its meaning, and the password again
+    form.get_by_label("I reviewed this version for medical accuracy").check()
+    form.get_by_label("Your password (this is your electronic signature)").fill(PASSWORD)
     form.get_by_role("button", name="Record my review").click()
     assert "Your review is recorded" in success(page)
 
@@ -156,8 +159,14 @@ def test_first_hour_of_an_author_and_the_board_through_the_pages(browser_page):
     expect(page.locator("#verb-approve h3")).to_have_text("Next step: Decide")
     shot(page, "07-decide")
     page.locator("#verb-approve textarea").fill("Two approvals; every citation resolves.")
+    approve = page.locator("#verb-approve")
+    approve.get_by_label("I approve this version for publication").check()
+    approve.get_by_label("Your password (this is your electronic signature)").fill(PASSWORD)
     page.get_by_role("button", name="Approve version 1").click()
     assert "Version 1 approved" in success(page)
+    publish = page.locator("#verb-publish")
+    publish.get_by_label("I authorise publication of this version").check()
+    publish.get_by_label("Your password (this is your electronic signature)").fill(PASSWORD)
     page.get_by_role("button", name="Publish").click()
     assert "Published" in success(page)
 
