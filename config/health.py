@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -147,8 +148,6 @@ class Freshness(HealthCheck):
 
 
 def _writable(folder: str) -> bool:
-    import os
-
     return os.path.isdir(folder) and os.access(folder, os.W_OK)
 
 

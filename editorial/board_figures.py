@@ -15,12 +15,12 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from editorial.models import OPEN_ASSIGNMENT_STATES, AuditAction, AuditEvent, ReviewAssignment, late
 
-DUE_SOON_DAYS = 3
 DECISIONS = (
     AuditAction.VERSION_APPROVED,
     AuditAction.VERSION_CHANGES_REQUESTED,
@@ -40,7 +40,8 @@ class MonthFigure:
 
 @dataclass(frozen=True)
 class ReviewerLoad:
-    """One reviewer's open assignments, those due within ``DUE_SOON_DAYS`` and those late."""
+    """One reviewer's open assignments, those due within the reminder policy's
+    ``DUE_SOON_DAYS`` (the window the due-soon reminder uses) and those late."""
 
     reviewer: str
     open: int
@@ -86,7 +87,7 @@ def decision_times_by_month() -> list[MonthFigure]:
 
 def reviewer_loads(*, now: datetime) -> list[ReviewerLoad]:
     """Every reviewer with an open assignment: open, due soon and overdue; one query."""
-    soon = now + timedelta(days=DUE_SOON_DAYS)
+    soon = now + timedelta(days=settings.EDITORIAL["DUE_SOON_DAYS"])
     on_time = ~late(now)
     rows = (
         ReviewAssignment.objects.filter(state__in=OPEN_ASSIGNMENT_STATES)
@@ -194,6 +195,7 @@ def bar_chart(*, categories: list[str], series: list[tuple[str, list[float]]]) -
 
 def charts(*, now: datetime) -> list[dict]:
     """The dashboard's two charts: id, title, text alternative, geometry, and the table."""
+    due_soon_days = settings.EDITORIAL["DUE_SOON_DAYS"]
     months = decision_times_by_month()
     loads = reviewer_loads(now=now)
     return [
@@ -232,12 +234,12 @@ def charts(*, now: datetime) -> list[dict]:
                 series=[
                     ("open", [r.open for r in loads]),
                     ("overdue", [r.overdue for r in loads]),
-                    (f"due in {DUE_SOON_DAYS} days", [r.due_soon for r in loads]),
+                    (f"due in {due_soon_days} days", [r.due_soon for r in loads]),
                 ],
             )
             if loads
             else None,
-            "head": ("Reviewer", "Open", f"Due in {DUE_SOON_DAYS} days", "Overdue"),
+            "head": ("Reviewer", "Open", f"Due in {due_soon_days} days", "Overdue"),
             "rows": [(r.reviewer, r.open, r.due_soon, r.overdue) for r in loads],
         },
     ]

@@ -3,7 +3,7 @@ query count that does not grow with the articles, the charts' text alternatives,
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -105,3 +105,14 @@ def test_the_figures_as_csv_for_editors_only(client, demo):
     assert client.get(reverse("admin:board_figures_csv")).status_code == 403
     # and the dashboard of a reviewer has no figures
     assert "board-figures" not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_due_soon_is_the_reminder_policys_window(cast, settings):
+    # an accepted review due in 7 days: not "due soon" under a 3-day policy, due soon under 10
+    author, editor, board = cast
+    version = flows.under_review(author, editor, board[:1], slug="due-in-seven")
+    version.assignments.update(review_due=timezone.now() + timedelta(days=7))
+    settings.EDITORIAL = {**settings.EDITORIAL, "DUE_SOON_DAYS": 3}
+    assert [load.due_soon for load in board_figures.reviewer_loads(now=timezone.now())] == [0]
+    settings.EDITORIAL = {**settings.EDITORIAL, "DUE_SOON_DAYS": 10}
+    assert [load.due_soon for load in board_figures.reviewer_loads(now=timezone.now())] == [1]
