@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from articles.models import VersionState
 from editorial import workflow
@@ -58,7 +59,7 @@ def test_reviewer_and_editor_carry_version_two_to_the_readers(browser_page):
     # the editor finds board members by specialty and invites two at once
     page.fill("#member-q", "neuro")
     page.get_by_role("button", name="Search").click()
-    assert page.locator("table.members tbody tr").count() == 1
+    expect(page.locator("table.members tbody tr")).to_have_count(1)  # waits for the search page
     page.get_by_role("link", name="Show everyone").click()
     page.get_by_label("Dr. Priya Raman, MD").check()
     page.get_by_label("Dr. Tomas Lindqvist, MD").check()
