@@ -49,5 +49,8 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # a wor
 # JSON lines for the log collector, unless told otherwise.
 LOGGING = logging_config(env.str("LOG_FORMAT", default="json"), env.str("LOG_LEVEL", default="INFO"))
 
+# The board signs in with a second factor (editorial/second_factor.py), unless told otherwise.
+EDITORIAL = {**EDITORIAL, "REQUIRE_2FA": env.bool("EDITORIAL_REQUIRE_2FA", default=True)}  # noqa: F405
+
 # Partners' webhook endpoints: https only, never a loopback or private address.
 CONTENT_API = {**CONTENT_API, "WEBHOOK_REQUIRE_HTTPS": True, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": False}  # noqa: F405

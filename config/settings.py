@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "accounts.apps.AccountsConfig",
     "api.apps.ApiConfig",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "health_check",
     "django_structlog",
 ]
@@ -62,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor this session
     "config.middleware.LogUserMiddleware",  # user_id on the lines, if the request read the user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -170,6 +174,8 @@ AXES_ENABLE_ADMIN = False  # the cache handler keeps nothing in axes' tables to 
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", cast=str.strip, default=[])
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
 AXES_VERBOSE = False
+# The name authenticator apps show beside the account (django-otp's TOTP devices).
+OTP_TOTP_ISSUER = "Medical Advisory Board"
 
 # Limits on what a request may carry: refused before anything reaches the database.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1_000_000)
@@ -254,6 +260,9 @@ EDITORIAL = {
     # Minutes after a full electronic signing (every identification component) during which a
     # later signing in the same session needs the password only (21 CFR 11.200(a)(1)).
     "SIGNING_WINDOW_MINUTES": env.int("EDITORIAL_SIGNING_WINDOW_MINUTES", default=15),
+    # The admin refuses a board member whose session was not verified with a second factor
+    # (editorial/second_factor.py). Off here so the demo's logins work; on in production.
+    "REQUIRE_2FA": env.bool("EDITORIAL_REQUIRE_2FA", default=False),
     # Days a reviewer has to answer an invitation, and to deliver the review.
     "RESPONSE_DAYS": env.int("EDITORIAL_RESPONSE_DAYS", default=3),
     "REVIEW_DAYS": env.int("EDITORIAL_REVIEW_DAYS", default=14),

@@ -328,6 +328,11 @@ class Signature(models.Model):
     signed_at = models.DateTimeField()
     version_number = models.PositiveIntegerField()
     content_sha256 = models.CharField(max_length=64)
+    components = models.CharField(
+        max_length=20,
+        default="password",
+        help_text="The identification components signed with: password, or password+code (21 CFR 11.200).",
+    )
 
     class Meta:
         ordering = ["version", "signed_at", "pk"]
@@ -351,6 +356,7 @@ class Signature(models.Model):
             "version": self.version_id,
             "version_number": self.version_number,
             "content_sha256": self.content_sha256,
+            "components": self.components,
         }
 
 

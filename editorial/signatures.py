@@ -16,10 +16,13 @@ failed signings lock the account's sign-in, and a locked account cannot sign.
 Call ``sign`` before the verb's transaction opens (the services do): the refusal's event must
 commit whatever the verb does next.
 
-``EDITORIAL_SIGNING_WINDOW_MINUTES``: a full signing (every identification component) is
-remembered in the session; within the window after it, a later signing in the same session is
-a "password only" signing (§11.200(a)(1)(i)). With the password as the only component today,
-both read the same; the window decides what a second factor must add once one exists.
+``EDITORIAL_SIGNING_WINDOW_MINUTES`` (§11.200(a)(1)): a signer with a second factor
+(``editorial.second_factor``) gives a code from their app as well as the password at the first
+signing of a session, and whenever the last full signing of the session is older than the window;
+within the window, a later signing needs the password only. A full signing is remembered in the
+session. A code is accepted once (a replayed or stale one is refused like a wrong password). A
+signer without a second factor signs with the password alone, every time. The signature records
+which components it was made with (``Signature.components``).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import ArticleVersion, Reference
-from editorial import audit
+from editorial import audit, second_factor
 from editorial.errors import WorkflowError
 from editorial.models import AuditAction, BoardMember, Signature, SignatureMeaning
 from editorial.roles import member_name
@@ -52,6 +55,10 @@ SIGNING_VERBS = tuple(MEANINGS)
 # Where the session keeps the moment of the last full signing (ISO 8601, UTC).
 SESSION_KEY = "editorial_full_signing_at"
 
+# The identification components a signature was made with (``Signature.components``).
+COMPONENTS_PASSWORD = "password"
+COMPONENTS_PASSWORD_AND_CODE = "password+code"
+
 
 class SigningRefused(WorkflowError):
     """The signature was refused: no password, a wrong one, or a meaning that does not fit."""
@@ -67,6 +74,7 @@ class Signing:
     password: str = field(repr=False)
     meaning: str
     request: object | None = field(default=None, repr=False, compare=False)
+    otp_code: str = field(default="", repr=False)
 
 
 def meaning_choices(verb: str) -> list[tuple[str, str]]:
@@ -138,13 +146,12 @@ def sign(*, verb: str, signer, signing: Signing | None, version: ArticleVersion)
             "Try again later."
         )
     if not signer.check_password(signing.password):
-        _refuse(verb=verb, signer=signer, version=version, request=signing.request)
+        _refuse(verb=verb, signer=signer, version=version, request=signing.request, reason="password")
         raise SigningRefused(
             "The password is not yours: nothing was signed. Enter your own password to sign."
         )
     now = timezone.now()
-    if signing.request is not None and not within_window(signing.request, now=now):
-        signing.request.session[SESSION_KEY] = now.astimezone(UTC).isoformat()
+    components = _second_component(verb=verb, signer=signer, signing=signing, version=version, now=now)
     return Signature(
         version=version,
         verb=verb,
@@ -154,10 +161,42 @@ def sign(*, verb: str, signer, signing: Signing | None, version: ArticleVersion)
         signed_at=now,
         version_number=version.number,
         content_sha256=content_sha256(version),
+        components=components,
     )
 
 
-def _refuse(*, verb: str, signer, version: ArticleVersion, request) -> None:
+def _second_component(*, verb: str, signer, signing: Signing, version: ArticleVersion, now: datetime) -> str:
+    """Check the code a full signing needs and remember a full signing in the session; returns
+    the components the signature is made with."""
+    request = signing.request
+    in_window = request is not None and within_window(request, now=now)
+    if not second_factor.has_device(signer):
+        if request is not None and not in_window:
+            request.session[SESSION_KEY] = now.astimezone(UTC).isoformat()
+        return COMPONENTS_PASSWORD
+    code = (signing.otp_code or "").strip()
+    if in_window and not code:
+        return COMPONENTS_PASSWORD
+    if not code:
+        minutes = settings.EDITORIAL["SIGNING_WINDOW_MINUTES"]
+        raise SigningRefused(
+            "Enter the code from your authenticator app as well as your password: the first "
+            f"signing of a session, and any signing more than {minutes} minutes after your last "
+            "signing with a code, takes both."
+        )
+    device = second_factor.match(signer, code)
+    if device is None:
+        _refuse(verb=verb, signer=signer, version=version, request=request, reason="second_factor")
+        raise SigningRefused(
+            "The code is not right, or it was used already: nothing was signed. Enter the code "
+            "your app shows now."
+        )
+    if request is not None:
+        request.session[SESSION_KEY] = now.astimezone(UTC).isoformat()
+    return COMPONENTS_PASSWORD_AND_CODE
+
+
+def _refuse(*, verb: str, signer, version: ArticleVersion, request, reason: str) -> None:
     """The one write of a refused signing: its audit event, in its own transaction."""
     with transaction.atomic():
         audit.record(
@@ -165,7 +204,7 @@ def _refuse(*, verb: str, signer, version: ArticleVersion, request) -> None:
             version=version,
             actor=signer,
             action=AuditAction.SIGNING_REFUSED,
-            data={"verb": verb, "version_number": version.number},
+            data={"verb": verb, "version_number": version.number, "refused": reason},
         )
     # django-axes counts it as it counts a failed sign-in (per username and address).
     user_login_failed.send(sender=__name__, credentials={"username": signer.get_username()}, request=request)

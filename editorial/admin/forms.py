@@ -93,11 +93,21 @@ class SigningForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     meaning = forms.ChoiceField(label="What your signature means", widget=forms.RadioSelect)
+    otp_code = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Code from your authenticator app",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
-    def __init__(self, *args, verb: str, **kwargs):
+    def __init__(self, *args, verb: str, second_factor: bool = False, code_needed: bool = True, **kwargs):
         kwargs.setdefault("prefix", verb)
         super().__init__(*args, **kwargs)
         self.verb = verb
+        # Only a signer with a second factor is asked for its code (``editorial.signatures``).
+        self.code_needed = second_factor and code_needed
+        if not second_factor:
+            del self.fields["otp_code"]
         choices = signatures.meaning_choices(verb)
         self.fields["meaning"].choices = choices
         self.fields["meaning"].initial = choices[0][0]
@@ -107,6 +117,7 @@ class SigningForm(forms.Form):
         return signatures.Signing(
             password=self.data.get(self.add_prefix("password"), ""),
             meaning=self.data.get(self.add_prefix("meaning"), ""),
+            otp_code=self.data.get(self.add_prefix("otp_code"), ""),
             request=request,
         )
 

@@ -3,6 +3,9 @@ members only, and the board's dashboard as its index."""
 
 from __future__ import annotations
 
+from functools import wraps
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -10,15 +13,17 @@ from django.contrib.auth.signals import user_login_failed
 from django.contrib.contenttypes import views as contenttype_views
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.urls import path
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
 
-from editorial import board_figures
+from editorial import board_figures, second_factor
 from editorial.admin.dashboard import dashboard_for
 from editorial.roles import is_board_member, is_editor
+from editorial.second_factor import SecondFactorLoginMixin
 
 
-class BoardAuthenticationForm(AdminAuthenticationForm):
+class BoardAuthenticationForm(SecondFactorLoginMixin, AdminAuthenticationForm):
     """The admin's sign-in form: only the board signs in here (a staff flag alone is not enough).
     Anyone else is told what any wrong password is told, and the attempt counts as a failed
     sign-in (Django's ``user_login_failed``, which the sign-in throttle counts), so this door
@@ -33,6 +38,7 @@ class BoardAuthenticationForm(AdminAuthenticationForm):
             credentials = {"username": self.cleaned_data.get("username")}
             user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
             raise
+        self.check_second_factor(user)
 
 
 class BoardAdminSite(admin.AdminSite):
@@ -46,6 +52,27 @@ class BoardAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return is_board_member(request.user)
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin page but sign-out: a board member whom the board requires to use a second
+        factor (``EDITORIAL_REQUIRE_2FA``) and whose session was not verified with one is sent to
+        the two-factor page, to add a device or give a code, and back here after."""
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def gate(request, *args, **kwargs):
+            user = request.user
+            if (
+                user.is_authenticated
+                and second_factor.required_for(user)
+                and not second_factor.is_verified(request)
+                and request.path != reverse("admin:logout", current_app=self.name)
+            ):
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('workspace:two_factor')}?{query}")
+            return inner(request, *args, **kwargs)
+
+        return gate
 
     def get_urls(self):
         # Django's "view on site" redirects any board member to any object's public address,

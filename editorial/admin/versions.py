@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -17,7 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from articles.models import ArticleVersion, VersionState
-from editorial import selectors, workflow, workflow_graph
+from editorial import second_factor, selectors, signatures, workflow, workflow_graph
 from editorial.admin.annotations import AnnotationViews, annotation_context
 from editorial.admin.buttons import actions_for
 from editorial.admin.diff import version_diff
@@ -38,6 +39,12 @@ from editorial.models import AssignmentState, Decision, ReviewAssignment
 from editorial.roles import is_editor, member_name
 from editorial.signatures import SIGNING_VERBS
 from editorial.verbs import PRESSED, VERBS, Target
+
+
+def signing_form_state(request) -> dict:
+    """Whether the signing forms ask this signer for a code, and whether one is needed now."""
+    has_device = second_factor.has_device(request.user)
+    return {"second_factor": has_device, "code_needed": has_device and not signatures.within_window(request)}
 
 
 def signed_in_trail(events) -> list[dict]:
@@ -205,6 +212,7 @@ class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
         references = list(version.references.all())
         forms = forms or {}
         audit_events = list(selectors.version_audit_trail(version=version))
+        signing_state = signing_form_state(request)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -231,8 +239,10 @@ class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
             "decline_form": forms.get("decline") or DeclineForm(),
             "message_forms": {verb: forms.get(verb) or MessageForm(prefix=verb) for verb in WORDED},
             "signing_forms": {
-                verb: forms.get(f"sign-{verb}") or SigningForm(verb=verb) for verb in SIGNING_VERBS
+                verb: forms.get(f"sign-{verb}") or SigningForm(verb=verb, **signing_state)
+                for verb in SIGNING_VERBS
             },
+            "signing_window": settings.EDITORIAL["SIGNING_WINDOW_MINUTES"],
             # The signatures as their audit events hold them (the trail is read already).
             "signatures": signed_in_trail(audit_events),
             "open_form": next(iter(forms), ""),
@@ -256,7 +266,11 @@ class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
         if verb not in PRESSED:
             raise Http404("No such action.")
         entry, user, form = VERBS[verb], request.user, None
-        signing_form = SigningForm(request.POST, verb=verb) if verb in SIGNING_VERBS else None
+        signing_form = (
+            SigningForm(request.POST, verb=verb, **signing_form_state(request))
+            if verb in SIGNING_VERBS
+            else None
+        )
         signing = {"signing": signing_form.signing(request)} if signing_form else {}
         try:
             if entry.target is Target.VERSION:

@@ -134,7 +134,11 @@ def test_a_wrong_password_writes_one_failed_signing_event_and_nothing_else(
     assert Signature.objects.count() == signatures_before
     event = AuditEvent.objects.filter(article_id=version.article_id).order_by("-seq").first()
     assert event.action == AuditAction.SIGNING_REFUSED
-    assert event.actor_id == actor.pk and event.data == {"verb": verb, "version_number": version.number}
+    assert event.actor_id == actor.pk and event.data == {
+        "verb": verb,
+        "version_number": version.number,
+        "refused": "password",
+    }
     assert not AuditEvent.objects.public().filter(pk=event.pk).exists()
 
 

@@ -992,8 +992,9 @@ def test_version_page_query_budget_is_flat(
     for reviewer in reviewers[:reviewer_count]:
         flows.review(second, reviewer)
     client.force_login(editor)
-    # 13, and one for the annotations beside the passages (their threads: one more, when any)
-    with django_assert_max_num_queries(14):
+    # 13, one for the annotations beside the passages (their threads: one more, when any), and
+    # one for whether the signer has a second factor (the signing forms ask for its code)
+    with django_assert_max_num_queries(15):
         assert client.get(version_page(second)).status_code == 200
 
 
