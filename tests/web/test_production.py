@@ -93,7 +93,7 @@ def test_production_values():
         "import json; from django.conf import settings as s; print(json.dumps({k: getattr(s, k) for k in "
         "['DEBUG', 'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_HSTS_PRELOAD', "
         "'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'CSRF_COOKIE_SECURE', "
-        "'SECURE_CONTENT_TYPE_NOSNIFF', 'SECURE_REFERRER_POLICY', 'X_FRAME_OPTIONS']}))"
+        "'SECURE_CONTENT_TYPE_NOSNIFF', 'SECURE_REFERRER_POLICY', 'X_FRAME_OPTIONS', 'EDITORIAL']}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); " + script],
@@ -114,6 +114,7 @@ def test_production_values():
     assert values["SECURE_CONTENT_TYPE_NOSNIFF"] is True
     assert values["SECURE_REFERRER_POLICY"] == "strict-origin-when-cross-origin"
     assert values["X_FRAME_OPTIONS"] == "DENY"
+    assert values["EDITORIAL"]["REQUIRE_2FA"] is True  # the board signs in with a second factor
 
 
 # The .env file -------------------------------------------------------------------------------
