@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
 from django.urls import reverse
@@ -113,6 +114,23 @@ def _reviewer(request: HttpRequest, review) -> dict:
     }
 
 
+def _has_signature(review) -> bool:
+    try:
+        return review.signature is not None
+    except ObjectDoesNotExist:
+        return False
+
+
+def _signature(signature) -> dict:
+    return {
+        "printed_name": signature.printed_name,
+        "signed_at": signature.signed_at,
+        "verb": signature.verb,
+        "meaning": signature.public_meaning,
+        "content_sha256": signature.content_sha256,
+    }
+
+
 def _dump(schema, payload: dict) -> bytes:
     data = schema.model_validate(payload).model_dump(mode="json")
     return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
@@ -165,6 +183,13 @@ def render_article(request: HttpRequest, *, slug: str, token: str) -> pagecache.
         ],
         "references": [_reference(ref) for ref in references],
         "reviewers": [_reviewer(request, review) for review in approvals],
+        "signatures": [
+            *(_signature(review.signature) for review in approvals if _has_signature(review)),
+            *(
+                vars(signature)
+                for signature in editorial_selectors.editor_signatures(trail, version_number=version.number)
+            ),
+        ],
         "history": [
             {
                 "version": getattr(event, "version_number", None),

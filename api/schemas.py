@@ -51,6 +51,17 @@ class ReferenceOut(Schema):
     url: str
 
 
+class ElectronicSignature(Schema):
+    """An electronic signature on the version (21 CFR 11.50): who, when, what it means, and the
+    SHA-256 of the version's frozen content it was made on."""
+
+    printed_name: str = Field(description="The signer's name and credentials, as signed.")
+    signed_at: datetime
+    verb: str = Field(description="review, approve, publish or retract.")
+    meaning: str = Field(description='As the page words it, e.g. "for medical accuracy".')
+    content_sha256: str
+
+
 class Reviewer(Schema):
     name: str
     credentials: str
@@ -112,6 +123,9 @@ class ArticleOut(ArticleBase):
     audiences: list[Audience]
     references: list[ReferenceOut]
     reviewers: list[Reviewer]
+    signatures: list[ElectronicSignature] = Field(
+        description="The reviewers' approving signatures and the editors' approval and publication."
+    )
     history: list[HistoryEvent]
     trail: Trail
     canonical_url: str

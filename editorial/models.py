@@ -311,6 +311,13 @@ PUBLIC_MEANINGS = {
 }
 
 
+def public_meaning(meaning: str) -> str:
+    """How a signature's meaning reads on the reader's page."""
+    if meaning in SignatureMeaning.values:
+        return PUBLIC_MEANINGS.get(SignatureMeaning(meaning), SignatureMeaning(meaning).label)
+    return meaning
+
+
 class Signature(models.Model):
     """One electronic signature on one version (21 CFR 11.50): the printed name, the moment
     (UTC), the meaning, and the SHA-256 of the content signed. Written by the signing verbs'
@@ -342,7 +349,7 @@ class Signature(models.Model):
 
     @property
     def public_meaning(self) -> str:
-        return PUBLIC_MEANINGS.get(self.meaning, self.get_meaning_display())
+        return public_meaning(self.meaning)
 
     def facts(self) -> dict:
         """The signature as its audit event's ``data`` holds it (and the JSON export shows it)."""

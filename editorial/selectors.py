@@ -29,6 +29,7 @@ from editorial.models import (
     ReviewAssignment,
     Severity,
     late,
+    public_meaning,
 )
 from editorial.roles import member_name
 
@@ -41,6 +42,39 @@ def approving_reviews(*, version: ArticleVersion) -> QuerySet[Review]:
         .select_related("reviewer__board_member", "signature")
         .order_by("created_at")
     )
+
+
+@dataclass(frozen=True)
+class PublicSignature:
+    """An editor's electronic signature on a version, as the reader's page shows it."""
+
+    printed_name: str
+    signed_at: datetime
+    meaning: str  # as it reads after "electronically signed <date>, "
+    verb: str
+    content_sha256: str
+
+
+def editor_signatures(trail: PublicTrail, *, version_number: int) -> list[PublicSignature]:
+    """The editors' signatures (approval, publication, retraction) on one version, read from the
+    public trail already fetched (its events carry their signature's facts): no query."""
+    found = []
+    for event in trail.events:
+        facts = getattr(event, "signature_facts", None)
+        if not isinstance(facts, dict) or getattr(event, "version_number", None) != version_number:
+            continue
+        if facts.get("verb") == "review":
+            continue  # shown with the reviewer's approval
+        found.append(
+            PublicSignature(
+                printed_name=facts["printed_name"],
+                signed_at=datetime.fromisoformat(facts["signed_at"]),
+                meaning=public_meaning(facts["meaning"]),
+                verb=facts["verb"],
+                content_sha256=facts["content_sha256"],
+            )
+        )
+    return found
 
 
 def board_members() -> QuerySet[BoardMember]:
@@ -130,6 +164,8 @@ def public_trail(*, article: Article) -> PublicTrail:
             version_state=F("version__state"),
             trail_head_seq=Subquery(newest.values("seq")[:1]),
             trail_head_hash=Subquery(newest.values("hash")[:1]),
+            # a signing verb's electronic signature (Signature.facts), none for other events
+            signature_facts=F("data__signature"),
         )
         .only("seq", "action", "actor_label", "message", "created_at", "state_after")
         .order_by("seq")

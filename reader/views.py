@@ -123,6 +123,11 @@ def _render_article(request: HttpRequest, *, slug: str, audience: str, token: st
         update_under_review=update_under_review,
         canonical_url=url,
     )
+    context["editor_signatures"] = (
+        editorial_selectors.editor_signatures(trail, version_number=version.number)
+        if not shown.pending
+        else []
+    )
     if published:
         context["json_ld"] = to_json_ld(
             medical_web_page(

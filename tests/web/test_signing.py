@@ -115,9 +115,42 @@ def test_the_reader_page_shows_each_reviewers_signature(client, author, editor, 
     for reviewer in reviewers[:2]:
         name = reviewer.board_member.display_name
         assert name in html
-    assert html.count("electronically signed <time") == 2
+    # two reviewers' signatures, and the editor's approval and publication
+    assert html.count("electronically signed <time") == 4
     assert (
         'electronically signed <time datetime="2026-12-02T10:00:00+00:00">2 December 2026</time>, for medical accuracy'
         in html
     )
     assert version.signatures.count() == 4  # two reviews, approve, publish
+
+
+def test_the_reader_page_shows_the_editors_signatures_by_name_date_and_meaning(
+    client, author, editor, reviewers
+):
+    with time_machine.travel(datetime(2026, 12, 2, 10, 0, tzinfo=UTC), tick=False):
+        flows.published(author, editor, reviewers[:2], slug="signed-off")
+    html = client.get("/articles/signed-off/").content.decode()
+    signed_off = html[html.index('<div class="signed-off">') :]
+    signed_off = signed_off[: signed_off.index("</div>")]
+    name = Signature.objects.get(verb="approve").printed_name
+    assert name and signed_off.count(f'<span class="signer-name">{name}</span>') == 2
+    for meaning in ("approving it for publication", "authorising its publication"):
+        assert (
+            'electronically signed <time datetime="2026-12-02T10:00:00+00:00">2 December 2026</time>, '
+            f"{meaning}" in signed_off
+        )
+
+
+def test_the_api_article_carries_every_signature_with_its_content_hash(client, author, editor, reviewers):
+    from api import keys
+
+    version = flows.published(author, editor, reviewers[:2], slug="signed-api")
+    _, key = keys.partner_create(name="A partner site")
+    response = client.get("/api/v1/articles/signed-api", HTTP_X_API_KEY=key)
+    assert response.status_code == 200, response.content
+    data = response.json()
+    signed = {(item["verb"], item["printed_name"]) for item in data["signatures"]}
+    expected = {(s.verb, s.printed_name) for s in version.signatures.all()}
+    assert signed == expected and len(signed) == 4
+    hashes = {item["content_sha256"] for item in data["signatures"]}
+    assert hashes == {version.signatures.first().content_sha256}
