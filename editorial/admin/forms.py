@@ -108,6 +108,10 @@ class SigningForm(forms.Form):
         self.code_needed = second_factor and code_needed
         if not second_factor:
             del self.fields["otp_code"]
+        else:  # the field's help says whether a code is needed now (signing_fields.html)
+            self.fields["otp_code"].widget.attrs["aria-describedby"] = (
+                f"id_{self.add_prefix('otp_code')}-help"
+            )
         choices = signatures.meaning_choices(verb)
         self.fields["meaning"].choices = choices
         self.fields["meaning"].initial = choices[0][0]
