@@ -104,6 +104,7 @@ def pages(demo) -> dict[str, list[tuple[str, str]]]:
             ("workspace-first-version", f"{workspace}v1/"),
             ("workspace-draft-editor", f"/author/articles/{DRAFT_SLUG}/v1/"),
             ("workspace-draft-preview", f"/author/articles/{DRAFT_SLUG}/v1/preview/"),
+            ("workspace-two-factor", "/author/two-factor/"),  # the enrolment: QR code and key
         ],
         EDITOR: [
             ("admin-dashboard", "/admin/"),
