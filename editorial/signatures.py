@@ -140,6 +140,11 @@ def sign(*, verb: str, signer, signing: Signing | None, version: ArticleVersion)
     if signing.meaning not in MEANINGS[verb]:
         choices = "; ".join(f"“{meaning.label}”" for meaning in MEANINGS[verb])
         raise SigningRefused(f"Choose what your signature means: {choices}.")
+    session_user = getattr(signing.request, "user", None)
+    if session_user is not None and getattr(session_user, "pk", None) != signer.pk:
+        raise SigningRefused(
+            "This session is someone else's: sign in as yourself to sign. Nothing was signed."
+        )
     if _sign_in_locked(signer, signing.request):
         raise SigningRefused(
             "Your sign-in is locked after too many failed attempts; signing is locked with it. "

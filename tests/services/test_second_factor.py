@@ -192,3 +192,16 @@ def test_required_only_of_the_board_and_only_when_the_setting_is_on(settings, au
     settings.EDITORIAL = {**settings.EDITORIAL, "REQUIRE_2FA": True}
     assert second_factor.required_for(editor) and second_factor.required_for(reviewer)
     assert not second_factor.required_for(author)
+
+
+@pytest.mark.parametrize("verb", SIGNING_VERBS)
+def test_a_signing_in_another_users_session_is_refused(verb, rf, author, editor, reviewers):
+    version = ready_for(verb, author, editor, reviewers)
+    actor = signer_of(verb, editor, reviewers)
+    request = session_request(rf)
+    request.user = author  # the session is the author's; the signer's own password is given
+    before = snapshot(version.pk)
+    with pytest.raises(SigningRefused, match="someone else's"):
+        do(verb, version, actor, signed(actor, verb, request=request))
+    assert snapshot(version.pk) == before
+    assert not Signature.objects.filter(verb=verb).exists()
