@@ -374,6 +374,8 @@ PAGES = {
     "workspace:article_start": (LW, 200, 200, 403, 403, 403),
     "workspace:login": (200, 302, 302, 302, 302, 302),
     "workspace:logout": (405, 405, 405, 405, 405, 405),
+    # Anyone signed in sets up their own second factor (tests/web/test_two_factor.py).
+    "workspace:two_factor": (LW, 200, 200, 200, 200, 200),
     "workspace:password_reset": (200, 200, 200, 200, 200, 200),
     "workspace:password_reset_done": (200, 200, 200, 200, 200, 200),
     "workspace:password_reset_confirm": (200, 200, 200, 200, 200, 200),

@@ -225,3 +225,11 @@ def test_the_signing_form_asks_for_the_code_and_the_admin_signs_with_it(author, 
         )
     assert signed.status_code == 302
     assert Signature.objects.get(verb="publish").components == "password+code"
+
+
+def test_nobody_reads_anothers_key_in_the_admin():
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    # django-otp's admin (with its QR code view) is not on the board's site
+    assert not admin.site.is_registered(TOTPDevice) and not admin.site.is_registered(StaticDevice)
+    assert not any("otp_" in path for path in admin_paths())
