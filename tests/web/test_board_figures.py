@@ -48,8 +48,8 @@ def test_days_to_decision_per_month_median_and_90th_percentile(cast, settings):
         author, editor, board, "april", datetime(2026, 3, 30, tzinfo=UTC), datetime(2026, 4, 2, tzinfo=UTC)
     )
     assert board_figures.decision_times_by_month() == [
-        board_figures.MonthFigure("2026-03", 3, 4.0, 10.0),
-        board_figures.MonthFigure("2026-04", 1, 3.0, 3.0),
+        board_figures.MonthFigure("2026-03", 3, 4.0, 10.0, 10 * 24 * 60),
+        board_figures.MonthFigure("2026-04", 1, 3.0, 3.0, 3 * 24 * 60),
     ]
 
 
