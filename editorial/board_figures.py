@@ -32,8 +32,8 @@ DECISIONS = (
     AuditAction.VERSION_CHANGES_REQUESTED,
     AuditAction.VERSION_REJECTED,
 )
-CALENDAR_MONTHS = 12  # the re-review calendar and the reviews per month look this far
-OVERDUE = "Overdue"  # the re-review calendar's first column: due before this month
+CALENDAR_MONTHS = 12  # the re-review calendar looks this far ahead, the reviews per month back
+OVERDUE = "Overdue"  # the re-review calendar's first column: due already
 
 
 @dataclass(frozen=True)
@@ -220,18 +220,23 @@ def reviews_per_month(*, now: datetime) -> tuple[list[str], list[ReviewerMonths]
 
 
 def re_review_calendar(*, now: datetime) -> list[ReReviewMonth]:
-    """The published articles coming due for re-review in this month and the next
-    ``CALENDAR_MONTHS - 1``, per month, with those already due before this month first as
-    ``OVERDUE`` (when there are any); one query (``articles_due_for_re_review``)."""
+    """The published articles coming due for re-review from ``now`` to ``CALENDAR_MONTHS``
+    months ahead, per month (this one to the horizon's, soonest first), with those already
+    due first as ``OVERDUE`` (when there are any); one query (``articles_due_for_re_review``).
+    An article published today under the board's 12-month interval is in the last month."""
+    horizon = now + relativedelta(months=CALENDAR_MONTHS)
+    within_days = math.ceil((horizon - now) / timedelta(days=1))
+    due = [
+        a
+        for a in articles_due_for_re_review(now=now, within_days=within_days)
+        if a.next_review_due <= horizon
+    ]
     first = month_start(now)
-    end = first + relativedelta(months=CALENDAR_MONTHS)
-    within_days = math.ceil((end - now) / timedelta(days=1))
-    due = [a for a in articles_due_for_re_review(now=now, within_days=within_days) if a.next_review_due < end]
-    months = [(first + relativedelta(months=ahead)).strftime("%Y-%m") for ahead in range(CALENDAR_MONTHS)]
+    months = [(first + relativedelta(months=ahead)).strftime("%Y-%m") for ahead in range(CALENDAR_MONTHS + 1)]
     by_month: dict[str, list[Article]] = {month: [] for month in [OVERDUE, *months]}
     for article in due:
         month = timezone.localtime(article.next_review_due).strftime("%Y-%m")
-        by_month[OVERDUE if article.next_review_due < first else month].append(article)
+        by_month[OVERDUE if article.next_review_due < now else month].append(article)
     return [
         ReReviewMonth(month, tuple(articles))
         for month, articles in by_month.items()
