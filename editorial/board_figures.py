@@ -307,6 +307,25 @@ def _label(x: float, y: float, text: str, anchor: str = "middle", middle: bool =
     return {"x": round(x, 1), "y": round(y, 1), "text": text, "anchor": anchor, "middle": middle}
 
 
+LINE_HEIGHT = 14
+CHAR_WIDTH = 7  # about the width of a character of a 12-unit sans-serif label
+
+
+def wrap(text: str, chars: int) -> list[str]:
+    """``text`` on at most two lines of ``chars`` characters, broken between words; what does
+    not fit ends in an ellipsis (the table beside the chart has it in full)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= chars:
+            lines[-1] += " " + word
+        elif len(lines) < 2:
+            lines.append(word)
+        else:
+            lines[-1] += " " + word
+    lines = lines or [""]
+    return [line if len(line) <= chars else line[: max(chars - 1, 1)] + "…" for line in lines]
+
+
 def month_label(month: str) -> str:
     """ "2026-12" as "Dec 2026"; any other category as it is."""
     try:
@@ -342,18 +361,20 @@ def bar_chart(*, categories: list[str], series: list[tuple[str, list[float]]]) -
                 )
             )
     lines, texts = [], []
-    for t in (0, top / 2, top):
+    counts = all(float(value).is_integer() for _, values in series for value in values)
+    for t in (0, top) if counts and top % 2 else (0, top / 2, top):  # no "0.5" on a scale of counts
         y = round(axis_y - t / top * plot_height, 1)
         lines.append(_line(MARGIN_LEFT, y, width - MARGIN_RIGHT, y))
         texts.append(_label(MARGIN_LEFT - 6, y, f"{t:g}", anchor="end", middle=True))
     lines.append(_line(MARGIN_LEFT, axis_y, width - MARGIN_RIGHT, axis_y, INK))
-    texts += [
-        _label(MARGIN_LEFT + c * slot + slot / 2, axis_y + 18, month_label(category)[:14])
-        for c, category in enumerate(categories)
-    ]
+    wrapped = [wrap(month_label(category), int(slot // CHAR_WIDTH)) for category in categories]
+    for c, label in enumerate(wrapped):
+        for n, line in enumerate(label):
+            texts.append(_label(MARGIN_LEFT + c * slot + slot / 2, axis_y + 18 + LINE_HEIGHT * n, line))
+    height = CHART_HEIGHT + LINE_HEIGHT * (max(map(len, wrapped), default=1) - 1)  # room for a second line
     return {
         "width": width,
-        "height": CHART_HEIGHT,
+        "height": height,
         "bars": bars,
         "lines": lines,
         "texts": texts,
@@ -361,7 +382,7 @@ def bar_chart(*, categories: list[str], series: list[tuple[str, list[float]]]) -
             {"name": name, "colour": COLOURS[s % len(COLOURS)], "x": MARGIN_LEFT + s * 150}
             for s, (name, _) in enumerate(series)
         ],
-        "legend_y": CHART_HEIGHT - 10,
+        "legend_y": height - 10,
     }
 
 
@@ -430,8 +451,8 @@ def charts(*, now: datetime) -> list[dict]:
             "id": "chart-decision-time",
             "title": "Days from submission to decision, by month",
             "summary": (
-                f"All {sum(m.decisions for m in months)} decisions so far came within the hour of their "
-                "submission: too quick to draw in days (the table has the figures)."
+                f"Every decision so far ({sum(m.decisions for m in months)}) came within the hour of "
+                "its submission: too quick to draw in days (the table has the figures)."
                 if _within_the_hour(months)
                 else "; ".join(
                     f"{m.month}: median {m.median_days:g}, 90th percentile {m.p90_days:g}" for m in months
@@ -448,13 +469,14 @@ def charts(*, now: datetime) -> list[dict]:
             if months and not _within_the_hour(months)
             else None,
             "head": ("Month", "Decisions", "Median (days)", "90th percentile (days)"),
+            "text_columns": (),
             "rows": [(m.month, m.decisions, f"{m.median_days:g}", f"{m.p90_days:g}") for m in months],
         },
         {
             "id": "chart-time-in-state",
             "title": "Days spent in each state (median of the stays that ended)",
             "summary": (
-                f"All {sum(s.stays for s in stays)} stays in a state so far ended within the hour: "
+                f"Every stay in a state so far ({sum(s.stays for s in stays)}) ended within the hour: "
                 "too short to draw in days (the table has the figures)."
                 if _within_the_hour(stays)
                 else "; ".join(
@@ -469,6 +491,7 @@ def charts(*, now: datetime) -> list[dict]:
             if stays and not _within_the_hour(stays)
             else None,
             "head": ("State", "Stays", "Median (days)", "Total (days)"),
+            "text_columns": (),
             "rows": [(s.state, s.stays, f"{s.median_days:g}", f"{s.total_days:g}") for s in stays],
         },
         {
@@ -491,6 +514,7 @@ def charts(*, now: datetime) -> list[dict]:
             if loads
             else None,
             "head": ("Reviewer", "Open", f"Due in {due_soon_days} days", "Overdue"),
+            "text_columns": (),
             "rows": [(r.reviewer, r.open, r.due_soon, r.overdue) for r in loads],
         },
         {
@@ -513,6 +537,7 @@ def charts(*, now: datetime) -> list[dict]:
             if reviewers
             else None,
             "head": ("Reviewer", *(month_label(m) for m in review_months), "Total"),
+            "text_columns": (),
             "rows": [(r.reviewer, *r.counts, r.total) for r in reviewers],
         },
         {
@@ -530,6 +555,7 @@ def charts(*, now: datetime) -> list[dict]:
             if due_total
             else None,
             "head": ("Month", "Article", "Due"),
+            "text_columns": (1,),
             "rows": [
                 (
                     month_label(m.month),

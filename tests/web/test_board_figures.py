@@ -108,7 +108,7 @@ def test_the_dashboard_draws_each_chart_with_a_title_a_text_alternative_and_a_ta
         assert f'<title id="{chart}-svg-title">' in html and f'<desc id="{chart}-svg-desc">' in html
     for chart in CHARTS:
         assert f'<figure class="board-chart" id="{chart}"' in html
-    assert "All 2 decisions so far came within the hour of their submission" in html
+    assert "Every decision so far (2) came within the hour of its submission" in html
     assert html.count('<table class="chart-table">') == len(CHARTS)
     assert "Dr. Tomas Lindqvist" in html
     figures = html[
@@ -156,7 +156,7 @@ def test_the_demo_decides_both_versions_within_the_hour_so_its_bars_were_empty(d
     chart = board_figures.charts(now=timezone.now())[0]
     assert chart["drawing"] is None
     assert chart["summary"] == (
-        "All 2 decisions so far came within the hour of their submission: "
+        "Every decision so far (2) came within the hour of its submission: "
         "too quick to draw in days (the table has the figures)."
     )
     assert chart["rows"] == [(month, 2, "0", "0")]
