@@ -398,7 +398,15 @@ def small_multiples(*, columns: list[str], rows: list[tuple[str, tuple[int, ...]
     for r, (name, counts) in enumerate(rows):
         base = MARGIN_TOP + (r + 1) * ROW_HEIGHT
         lines.append(_line(NAME_WIDTH - 8, base, width - MARGIN_RIGHT, base, INK))
-        texts.append(_label(NAME_WIDTH - 14, base - ROW_BAR / 2, name[:24], anchor="end", middle=True))
+        texts.append(
+            _label(
+                NAME_WIDTH - 14,
+                base - ROW_BAR / 2,
+                name if len(name) <= 23 else name[:22] + "…",
+                anchor="end",
+                middle=True,
+            )
+        )
         for c, count in enumerate(counts):
             height = round(count / top * ROW_BAR, 1)
             x = NAME_WIDTH + c * MONTH_SLOT

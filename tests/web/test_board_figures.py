@@ -332,3 +332,18 @@ def test_a_name_or_title_that_starts_like_a_formula_is_quoted_in_the_csv(cast, s
     settings.EDITORIAL = {**settings.EDITORIAL, "RE_REVIEW_MONTHS": 1}
     body = board_figures.figures_csv(now=timezone.now())
     assert ",'=HYPERLINK(1)," in body and ",=HYPERLINK" not in body
+
+
+def test_a_label_too_long_for_its_slot_wraps_onto_two_lines_and_the_chart_grows_for_it():
+    assert board_figures.wrap("Dr. Ian Martinez", 17) == ["Dr. Ian Martinez"]
+    assert board_figures.wrap("Dr. Christopher Walters", 17) == ["Dr. Christopher", "Walters"]
+    assert board_figures.wrap("Dr. Christopher Walters", 9) == ["Dr.", "Christop…"]
+    short = board_figures.bar_chart(categories=["Draft", "Approved"], series=[("articles", [1, 3])])
+    long = board_figures.bar_chart(categories=["Changes requested"] * 8, series=[("days", [1] * 8)])
+    assert short["height"] == board_figures.CHART_HEIGHT
+    assert long["height"] == board_figures.CHART_HEIGHT + board_figures.LINE_HEIGHT
+    assert [t["text"] for t in long["texts"]][-2:] == ["Changes", "requested"]
+    # a scale of counts has no half tick; a scale of days keeps its middle one
+    assert [t["text"] for t in short["texts"] if t["anchor"] == "end"] == ["0", "3"]
+    days = board_figures.bar_chart(categories=["Draft"], series=[("days", [2.5])])
+    assert [t["text"] for t in days["texts"] if t["anchor"] == "end"] == ["0", "1.5", "3"]
