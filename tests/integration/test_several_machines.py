@@ -64,6 +64,7 @@ from tests.support import flows
 from tests.support.attempts import signing_post
 from tests.support.factories import make_user
 from tests.support.http import PASSWORD, Browser, unverified_tls
+from tests.support.signing import enrol
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -315,6 +316,7 @@ def test_two_web_machines_two_workers_two_beats_one_database(stack, start_beats,
     first = flows.published(author, editor, reviewers, slug="two-machines")
     second = flows.next_approved(first, author, editor, reviewers, title=NEW_TITLE)
     _board_password(editor)
+    _, recovery = enrol(editor)
     # and 24 open assignments on three versions under review, all past their review date:
     # 12 one hour late (reminder 1 of 3 due) and 12 ten days late (reminder 3 of 3 and the
     # escalation to the editors due)
@@ -356,7 +358,9 @@ def test_two_web_machines_two_workers_two_beats_one_database(stack, start_beats,
         reader = Browser(stack.url(1), behind_tls_proxy=True)
         page = "/articles/two-machines/"
         board_admin = Browser(stack.url(0), behind_tls_proxy=True)
-        board_admin.sign_in("/admin/login/", editor)
+        # production settings require the board's second factor: two of the editor's recovery
+        # codes stand in for the app's codes (one to sign in, one for the publication's signature)
+        board_admin.sign_in("/admin/login/", editor, otp_code=recovery[0])
         # the version page's Publish button: a form posting verb=publish to the page itself
         version_page = f"/admin/articles/articleversion/{second.pk}/change/"
         assert '<input type="hidden" name="verb" value="publish">' in board_admin.get(version_page).body
@@ -369,7 +373,13 @@ def test_two_web_machines_two_workers_two_beats_one_database(stack, start_beats,
         with Reading(stack.url(1), page) as readings:
             wait_until(lambda: len(readings.answers) >= 6, what="B's readers", timeout=60, workers=stack.web)
             pressed = board_admin.post(
-                version_page, {"verb": "publish", "do": "publish", **signing_post("publish")}
+                version_page,
+                {
+                    "verb": "publish",
+                    "do": "publish",
+                    **signing_post("publish"),
+                    "publish-otp_code": recovery[1],
+                },
             )
             published = time.monotonic()
             assert pressed.status == 302, (pressed.status, pressed.message, pressed.body[:500])

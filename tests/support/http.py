@@ -100,7 +100,9 @@ class Browser:
     def post(self, path: str, data: dict) -> Answer:
         return self._open(path, {**data, "csrfmiddlewaretoken": self.csrf()})
 
-    def sign_in(self, login_path: str, user) -> None:
+    def sign_in(self, login_path: str, user, *, otp_code: str = "") -> None:
         self.get(login_path)  # the form, and its CSRF cookie
-        answer = self.post(login_path, {"username": user.username, "password": PASSWORD})
+        answer = self.post(
+            login_path, {"username": user.username, "password": PASSWORD, "otp_code": otp_code}
+        )
         assert answer.status == 302, f"{user.username} could not sign in: {answer.status} {answer.message}"
