@@ -46,6 +46,7 @@ MEANINGS: dict[str, tuple[SignatureMeaning, ...]] = {
     "approve": (SignatureMeaning.APPROVAL,),
     "publish": (SignatureMeaning.PUBLICATION,),
     "retract": (SignatureMeaning.WITHDRAWAL,),
+    "confirm": (SignatureMeaning.STILL_CURRENT,),
 }
 SIGNING_VERBS = tuple(MEANINGS)
 
