@@ -301,7 +301,7 @@ class AuditAction(models.TextChoices):
     ANNOTATIONS_CARRIED = "editorial.annotation.carried", "Open annotations carried to the next version"
     SIGNING_REFUSED = "editorial.signature.refused", "Electronic signature refused (wrong password)"
     RE_REVIEW_OPENED = "editorial.re_review.opened", "Re-review opened"
-    RE_REVIEW_CONFIRMED = "editorial.re_review.confirmed", "Re-reviewed: no changes needed"
+    RE_REVIEW_CONFIRMED = "editorial.re_review.confirmed", "Re-review closed"
     RE_REVIEW_REVISION_REQUESTED = "editorial.re_review.revision_requested", "Re-review: revision requested"
     RE_REVIEW_OVERDUE = "editorial.re_review.overdue", "Overdue for review"
     REFERENCE_FLAGGED = "editorial.reference.flagged", "Reference under review"

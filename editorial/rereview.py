@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from articles.models import Article, ArticleVersion, Reference, VersionState
@@ -500,6 +501,17 @@ def reference_flag(*, reference: Reference, actor, note: str) -> ReferenceFlag:
         data={"reference": reference.number, "re_review": cycle.pk, "flag": flag.pk},
     )
     return flag
+
+
+def reference_under_review() -> Exists:
+    """An annotation for references: whether readers see it "under review" (marked superseded,
+    and no re-review has confirmed the version since; a revision keeps it under review until it
+    replaces the version). ``flagged_references`` is the same rule for one version."""
+    return Exists(
+        ReferenceFlag.objects.filter(reference=OuterRef("pk")).exclude(
+            re_review__state=ReReviewState.CONFIRMED
+        )
+    )
 
 
 def flagged_references(version: ArticleVersion) -> set[int]:

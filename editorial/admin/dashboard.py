@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from articles.models import ArticleVersion, VersionState
-from editorial import operations, selectors, workflow
+from editorial import operations, reports, rereview, selectors, workflow
 from editorial.roles import is_editor
 
 DASHBOARD_ROWS = 10
@@ -85,6 +85,21 @@ def dashboard_for(user) -> list[Panel]:
                 )
             )
         due = selectors.articles_due_for_re_review(now=now, within_days=RE_REVIEW_WINDOW_DAYS)
+        for article in due:
+            # Red when readers are told it is overdue (the grace has passed); the open cycle, if any.
+            article.overdue_since = rereview.overdue_since(article, now=now)
+            article.open_re_review = rereview.open_cycle(article.live_version_id)
+        waiting = reports.waiting_reports()
+        panels.append(
+            Panel(
+                "reports",
+                "Reader reports",
+                list(waiting[:DASHBOARD_ROWS]),
+                waiting.count(),
+                reverse("admin:index") + "#panel-reports",
+                "No reader report is waiting.",
+            )
+        )
         panels.append(
             Panel(
                 "re_review",

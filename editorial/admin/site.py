@@ -14,6 +14,7 @@ from django.urls import path
 from django.utils import timezone
 
 from editorial import board_figures
+from editorial.admin import rereviews
 from editorial.admin.dashboard import dashboard_for
 from editorial.roles import is_board_member, is_editor
 
@@ -52,7 +53,7 @@ class BoardAdminSite(admin.AdminSite):
         # which names unpublished articles a reviewer was never assigned: editors only.
         urls = super().get_urls()
         figures = path("figures.csv", self.admin_view(self.figures_csv), name="board_figures_csv")
-        return [figures] + [
+        return [figures, *rereviews.urls(self)] + [
             path(
                 "r/<path:content_type_id>/<path:object_id>/",
                 self.admin_view(self.view_on_site),
