@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from articles.models import Article, Reference
 from editorial import rereview
-from editorial.errors import WorkflowError
+from editorial.errors import InvalidInput, WorkflowError
 from editorial.models import ReaderReport, ReReview, ReviewAssignment
 from editorial.roles import is_editor, member_name
 from editorial.signatures import Signing, meaning_choices
@@ -102,7 +102,7 @@ def urls(site) -> list:
         reviewer = get_user_model().objects.filter(pk=_int(request.POST.get("reviewer"))).first()
         if reviewer is None:
             return _refused(
-                request, site, WorkflowError("Choose a board member."), title="Nobody was assigned"
+                request, site, InvalidInput("Choose a board member."), title="Nobody was assigned"
             )
         try:
             rereview.re_review_assign(cycle=cycle, reviewer=reviewer, actor=request.user)
@@ -158,7 +158,7 @@ def urls(site) -> list:
         verb = request.POST.get("verb", "")
         if verb not in REPORT_TRIAGE:
             return _refused(
-                request, site, WorkflowError("Choose how to triage the report."), title="Not triaged"
+                request, site, InvalidInput("Choose how to triage the report."), title="Not triaged"
             )
         entry = VERBS[verb]
         try:
@@ -186,6 +186,4 @@ def _int(value) -> int | None:
 
 
 def _bad_form(form: forms.Form) -> WorkflowError:
-    error = WorkflowError(" ".join(str(e) for errors in form.errors.values() for e in errors))
-    error.status = 400
-    return error
+    return InvalidInput(" ".join(str(e) for errors in form.errors.values() for e in errors))
