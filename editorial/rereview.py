@@ -71,6 +71,14 @@ def open_cycle(version: ArticleVersion | int) -> ReReview | None:
     return ReReview.objects.filter(version_id=version_id, state=ReReviewState.OPEN).first()
 
 
+def open_cycles(version_ids: list[int]) -> dict[int, ReReview]:
+    """The open cycle of each of these versions that has one, in one query."""
+    return {
+        cycle.version_id: cycle
+        for cycle in ReReview.objects.filter(version_id__in=version_ids, state=ReReviewState.OPEN)
+    }
+
+
 # Who may: one home for the re-review verbs' refusals --------------------------------------
 
 

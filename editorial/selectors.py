@@ -158,12 +158,16 @@ def update_under_review(*, article: Article) -> bool:
 
 
 def assignments_waiting_for(*, reviewer) -> QuerySet[ReviewAssignment]:
-    """The reviewer's open invitations and assignments on versions still in review."""
+    """The reviewer's open invitations and assignments on versions still in review, and in the
+    open re-reviews of live versions."""
+    in_review = Q(
+        version__state__in=[VersionState.SUBMITTED, VersionState.UNDER_REVIEW], re_review__isnull=True
+    )
     return (
         ReviewAssignment.objects.filter(
+            in_review | Q(re_review__state="open"),
             reviewer=reviewer,
             state__in=OPEN_ASSIGNMENT_STATES,
-            version__state__in=[VersionState.SUBMITTED, VersionState.UNDER_REVIEW],
         )
         .select_related("version__article")
         .order_by("review_due", "pk")
