@@ -18,8 +18,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from articles.models import ArticleVersion, VersionState
-from editorial.demo import DEMO_SLUG, demo_password
 from editorial import rereview
+from editorial.demo import DEMO_SLUG, demo_password
 from editorial.models import ReviewAssignment
 from tests.support import flows
 
