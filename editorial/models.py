@@ -304,11 +304,13 @@ class AuditAction(models.TextChoices):
     RE_REVIEW_CONFIRMED = "editorial.re_review.confirmed", "Re-review closed"
     RE_REVIEW_REVISION_REQUESTED = "editorial.re_review.revision_requested", "Re-review: revision requested"
     RE_REVIEW_OVERDUE = "editorial.re_review.overdue", "Overdue for review"
+    RE_REVIEW_ENDED = "editorial.re_review.ended", "Re-review ended: a newer version was published"
     REFERENCE_FLAGGED = "editorial.reference.flagged", "Reference under review"
     REPORT_RECEIVED = "editorial.report.received", "Reader report received"
     REPORT_DISMISSED = "editorial.report.dismissed", "Reader report dismissed"
     REPORT_REPLIED = "editorial.report.replied", "Reader report answered"
     REPORT_ESCALATED = "editorial.report.re_review", "Reader report: re-review opened"
+    REPORT_EMAIL_DELETED = "editorial.report.email_deleted", "Reader report: email deleted (retention)"
 
 
 # The actions readers see in an article's review history, under their label.
@@ -329,6 +331,7 @@ PUBLIC_AUDIT_ACTIONS = frozenset(
         AuditAction.RE_REVIEW_CONFIRMED,
         AuditAction.RE_REVIEW_REVISION_REQUESTED,
         AuditAction.RE_REVIEW_OVERDUE,
+        AuditAction.RE_REVIEW_ENDED,
         AuditAction.REFERENCE_FLAGGED,
     }
 )
@@ -748,6 +751,7 @@ class ReReviewState(models.TextChoices):
     OPEN = "open", "Open"
     CONFIRMED = "confirmed", "Confirmed: no changes needed"
     REVISION_REQUESTED = "revision_requested", "Revision requested"
+    ENDED = "ended", "Ended: a newer version was published"
 
 
 class ReReviewTrigger(models.TextChoices):
@@ -807,7 +811,11 @@ class ReReview(ConcurrentTransitionMixin, models.Model):
     def request_revision(self, *, at) -> None:
         self.closed_at = at
 
-    for _method in (confirm, request_revision):
+    @transition(field=state, source=ReReviewState.OPEN, target=ReReviewState.ENDED)
+    def end(self, *, at) -> None:
+        self.closed_at = at
+
+    for _method in (confirm, request_revision, end):
         _method.alters_data = True
     del _method
 

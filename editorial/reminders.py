@@ -581,11 +581,33 @@ def note_overdue_re_reviews(*, now: datetime) -> int:
 def forget_reporters(*, now: datetime) -> int:
     """Delete the email of every reader report older than ``REPORT_RETENTION_DAYS``."""
     cutoff = now - timedelta(days=settings.EDITORIAL["REPORT_RETENTION_DAYS"])
-    return (
-        ReaderReport.objects.filter(created_at__lte=cutoff)
-        .exclude(email="")
-        .update(email="", email_deleted_at=now)
-    )
+    due = ReaderReport.objects.filter(created_at__lte=cutoff).exclude(email="")
+    forgotten = 0
+    for batch in _batches(due.only("pk", "article_id", "version_id"), 500):
+        with transaction.atomic():
+            _lock_articles(report.article_id for report in batch)
+            ids = set(
+                ReaderReport.objects.select_for_update()
+                .filter(pk__in=[report.pk for report in batch])
+                .exclude(email="")
+                .values_list("pk", flat=True)
+            )
+            ReaderReport.objects.filter(pk__in=ids).update(email="", email_deleted_at=now)
+            audit.record_many(
+                [
+                    {
+                        "article_id": report.article_id,
+                        "version_id": report.version_id,
+                        "action": AuditAction.REPORT_EMAIL_DELETED,
+                        "message": "The reporter's email address was deleted after the retention period.",
+                        "data": {"report": report.pk},
+                    }
+                    for report in batch
+                    if report.pk in ids
+                ]
+            )
+            forgotten += len(ids)
+    return forgotten
 
 
 def pending_notifications(*, now: datetime, policy: Policy, include_recent: bool = False) -> QuerySet:

@@ -38,10 +38,13 @@ from editorial.errors import (
 )
 from editorial.models import (
     COMMENT_VALIDATORS,
+    OPEN_ASSIGNMENT_STATES,
     AssignmentState,
     AuditAction,
     Decision,
     DeclineReason,
+    ReReview,
+    ReReviewState,
     Review,
     ReviewAssignment,
     Signature,
@@ -550,10 +553,45 @@ def _version_publish(*, version: ArticleVersion, actor, signature: Signature | N
     )
     if previous and previous.state == VersionState.PUBLISHED:
         _transition(previous, "supersede", actor=actor, data={"by_version": version.number})
+        _end_re_reviews(previous, actor=actor, by=version)
     Article.objects.filter(pk=article.pk).update(live_version=version)
     article.live_version = version
     notifications.notify_published(version)
     return version
+
+
+def _end_re_reviews(previous: ArticleVersion, *, actor, by: ArticleVersion) -> None:
+    """A newer version is live: an open re-review of the previous one ends, its open
+    assignments are withdrawn (``editorial.rereview`` holds the rest of the re-review rules)."""
+    now = timezone.now()
+    for cycle in ReReview.objects.select_for_update().filter(version=previous, state=ReReviewState.OPEN):
+        for assignment in cycle.assignments.select_for_update().filter(state__in=OPEN_ASSIGNMENT_STATES):
+            before = assignment.state
+            assignment.withdraw(at=now)
+            assignment.save()
+            audit.record(
+                article=previous.article_id,
+                version=previous,
+                actor=actor,
+                action=AuditAction.ASSIGNMENT_WITHDRAWN,
+                state_before=before,
+                state_after=assignment.state,
+                message="A newer version was published before this re-review was recorded.",
+                data={"assignment": assignment.pk, "reviewer": assignment.reviewer_id, "re_review": cycle.pk},
+            )
+        before = cycle.state
+        cycle.end(at=now)
+        cycle.save()
+        audit.record(
+            article=previous.article_id,
+            version=previous,
+            actor=actor,
+            action=AuditAction.RE_REVIEW_ENDED,
+            state_before=before,
+            state_after=cycle.state,
+            message=f"Version {by.number} replaced version {previous.number} before its re-review closed.",
+            data={"re_review": cycle.pk, "by_version": by.number},
+        )
 
 
 @transaction.atomic

@@ -337,3 +337,15 @@ def test_a_reference_of_a_version_that_is_not_live_cannot_be_flagged(policy, aut
     with pytest.raises(TransitionRefused):
         rereview.reference_flag(reference=version.references.first(), actor=reviewers[0], note="Superseded.")
     assert not ReReview.objects.exists()
+
+
+def test_publishing_the_revision_ends_an_open_re_review_of_the_old_version(live, clock, editor, reviewers):
+    cycle = flows.re_review(live, editor, reviewers[:1])
+    newer = flows.published_next(live.article, editor, reviewers[:2], change_note="Sentence case headings.")
+    cycle.refresh_from_db()
+    assert cycle.state == ReReviewState.ENDED
+    assert cycle.assignments.get().state == AssignmentState.WITHDRAWN
+    assert len(events(live, AuditAction.RE_REVIEW_ENDED)) == 1
+    # the new version is due one interval after its own publication, and nothing is open
+    assert rereview.open_cycle(newer) is None
+    assert verify_chain(article=live.article).ok

@@ -236,6 +236,12 @@ def test_the_reporters_email_is_deleted_after_the_retention_period(client, clock
     reminders.sweep(dispatch=lambda ids: None)
     report = ReaderReport.objects.get()
     assert report.email == "" and report.email_deleted_at is not None
+    assert (
+        AuditEvent.objects.filter(action=AuditAction.REPORT_EMAIL_DELETED, data__report=report.pk).count()
+        == 1
+    )
+    reminders.sweep(dispatch=lambda ids: None)  # once
+    assert AuditEvent.objects.filter(action=AuditAction.REPORT_EMAIL_DELETED).count() == 1
 
 
 def test_an_editor_triages_a_report_once(
