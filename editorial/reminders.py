@@ -544,10 +544,11 @@ def note_overdue_re_reviews(*, now: datetime) -> int:
     history says so and the article's cached pages are rebuilt (its page shows the notice from
     that moment: ``editorial.rereview.overdue_since``)."""
     noted = 0
+    # The sweep's cycles past their date and the grace, and any open cycle (an editor may have
+    # opened one before the date came: it is the one readers wait on).
     cycles = ReReview.objects.filter(
+        Q(trigger=ReReviewTrigger.SCHEDULE, due_at__lte=now - rereview.grace()) | Q(state=ReReviewState.OPEN),
         overdue_noted_at__isnull=True,
-        trigger=ReReviewTrigger.SCHEDULE,
-        due_at__lte=now - rereview.grace(),
         version__state=VersionState.PUBLISHED,
     ).order_by("pk")
     for cycle_id in list(cycles.values_list("pk", flat=True)[:500]):
@@ -562,7 +563,10 @@ def note_overdue_re_reviews(*, now: datetime) -> int:
             if cycle.overdue_noted_at is not None:
                 continue
             since = rereview.overdue_since(cycle.article, now=now)
-            if since is None or cycle.article.live_version_id != cycle.version_id:
+            live = cycle.article.live_version_id == cycle.version_id
+            if since is None and live and cycle.is_open:
+                continue  # not overdue yet: asked again next sweep
+            if since is None or not live:
                 ReReview.objects.filter(pk=cycle.pk).update(overdue_noted_at=now)  # moved on: nothing to tell
                 continue
             ReReview.objects.filter(pk=cycle.pk).update(overdue_noted_at=now)

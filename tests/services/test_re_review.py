@@ -349,3 +349,15 @@ def test_publishing_the_revision_ends_an_open_re_review_of_the_old_version(live,
     # the new version is due one interval after its own publication, and nothing is open
     assert rereview.open_cycle(newer) is None
     assert verify_chain(article=live.article).ok
+
+
+def test_an_early_cycle_still_open_past_the_grace_is_recorded_overdue_once(live, clock, editor):
+    # given an editor opened a re-review months before the date, and it is still open
+    clock.move_to(T0 + relativedelta(months=10))
+    rereview.re_review_open(article=live.article, actor=editor, reason="A newer guideline is expected.")
+    assert sweep_at(clock, T0 + YEAR + timedelta(days=29)) == []  # no second cycle: one is open
+    assert not events(live, AuditAction.RE_REVIEW_OVERDUE)
+    sweep_at(clock, T0 + YEAR + timedelta(days=30))
+    sweep_at(clock, T0 + YEAR + timedelta(days=31))
+    assert len(events(live, AuditAction.RE_REVIEW_OVERDUE)) == 1
+    assert ReReview.objects.count() == 1
