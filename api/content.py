@@ -54,7 +54,7 @@ def api_url(request: HttpRequest, article: Article) -> str:
 
 
 def attribution(*, version: ArticleVersion, canonical_url: str) -> str:
-    reviewed = f", last reviewed {version.decided_at:%Y-%m-%d}" if version.decided_at else ""
+    reviewed = f", last reviewed {version.reviewed_at:%Y-%m-%d}" if version.reviewed_at else ""
     return (
         f"“{version.title}”, version {version.number}{reviewed}, reviewed by the Medical Advisory Board "
         f"of {SITE_NAME}. Source: {canonical_url}"
@@ -70,7 +70,7 @@ def _article_base(article: Article) -> dict:
         "topic": article.topic,
         "version": version.number,
         "published_at": version.published_at,
-        "last_reviewed": version.decided_at,
+        "last_reviewed": version.reviewed_at,
         "next_review_due": article.next_review_due,
     }
 

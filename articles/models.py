@@ -80,13 +80,14 @@ class Article(models.Model):
 
     @property
     def next_review_due(self):
-        """When the live version comes due for re-review: its publication plus the interval."""
+        """When the live version comes due for re-review: its publication (or the day a re-review
+        last confirmed it) plus the interval."""
         version = self.live_version
         if version is None or version.published_at is None:
             return None
         months = self.re_review_months or settings.EDITORIAL["RE_REVIEW_MONTHS"]
         # The same day, or the month's last day where that day is missing (31 August + 6 = 28 February).
-        return version.published_at + relativedelta(months=months)
+        return (version.last_reviewed_at or version.published_at) + relativedelta(months=months)
 
     @property
     def title(self) -> str:
@@ -182,6 +183,10 @@ class ArticleVersion(ConcurrentTransitionMixin, models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.TextField(blank=True)
+    # Set by editorial's re-review service when the board confirms the version unchanged.
+    last_reviewed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a re-review last confirmed this version is still accurate."
+    )
 
     class Meta:
         ordering = ["article", "number"]
@@ -223,6 +228,11 @@ class ArticleVersion(ConcurrentTransitionMixin, models.Model):
         }
         instance._loaded_state = instance.state if "state" in field_names else None
         return instance
+
+    @property
+    def reviewed_at(self):
+        """When the board last reviewed this version: a confirming re-review, or its approval."""
+        return self.last_reviewed_at or self.decided_at
 
     @property
     def is_editable(self) -> bool:

@@ -268,6 +268,15 @@ EDITORIAL = {
     "REVIEW_DAYS": env.int("EDITORIAL_REVIEW_DAYS", default=14),
     # Months until a published article comes due for re-review.
     "RE_REVIEW_MONTHS": env.int("EDITORIAL_RE_REVIEW_MONTHS", default=12),
+    # Days past its re-review due date after which an article's page says it is overdue for
+    # review, its JSON-LD stops claiming the old review date, and the dashboard shows it red.
+    "RE_REVIEW_GRACE_DAYS": env.int("EDITORIAL_RE_REVIEW_GRACE_DAYS", default=30),
+    # Reader reports ("Report a problem with this page"): the reporter's email is deleted this
+    # many days after the report; at most this many reports per address per hour, and per
+    # article per day.
+    "REPORT_RETENTION_DAYS": env.int("EDITORIAL_REPORT_RETENTION_DAYS", default=90),
+    "REPORTS_PER_ADDRESS_PER_HOUR": env.int("EDITORIAL_REPORTS_PER_ADDRESS_PER_HOUR", default=5),
+    "REPORTS_PER_ARTICLE_PER_DAY": env.int("EDITORIAL_REPORTS_PER_ARTICLE_PER_DAY", default=50),
     # Authors see the board's comments without the reviewers' names.
     "ANONYMOUS_REVIEWS_TO_AUTHORS": env.bool("EDITORIAL_ANONYMOUS_REVIEWS", default=True),
     # Show submitted and under-review articles to readers, with a caution banner.

@@ -21,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, ArticleVersion, VersionState
-from editorial import annotations, workflow
-from editorial.models import Anchor, BoardMember, Decision, Severity
+from editorial import annotations, reports, workflow
+from editorial.models import Anchor, BoardMember, Decision, ReaderReport, Severity
 from editorial.roles import ensure_roles
 from editorial.signatures import MEANINGS, Signing
 
@@ -160,7 +160,23 @@ def load_demo(*, log=print) -> Article:
     else:
         log(f"The demo article is already loaded: /articles/{DEMO_SLUG}/")
     _put_update_under_review(article, users, log)
+    _put_reader_report(article, log)
     return Article.objects.get(pk=article.pk)
+
+
+# A reader's report, waiting on the editors' dashboard. It invents no medical fact: a reader
+# says a link is hard to find and asks when the page was last checked.
+DEMO_REPORT = (
+    "I could not find the link to the prescribing information you cite; it is hard to spot in the "
+    "list of sources. Also, when was this page last checked against its sources?"
+)
+
+
+def _put_reader_report(article: Article, log) -> None:
+    if ReaderReport.objects.filter(article=article).exists():
+        return
+    reports.report_submit(article=article, message=DEMO_REPORT)
+    log("A reader's report is waiting on the editors' dashboard (Reader reports).")
 
 
 def _publish_first_versions(users: dict, log) -> Article:

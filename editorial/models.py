@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from articles.models import Article, ArticleVersion
+from articles.models import Article, ArticleVersion, Reference
 from articles.passages import Part
 from articles.rules import no_null_characters
 
@@ -123,6 +123,14 @@ class ReviewAssignment(ConcurrentTransitionMixin, models.Model):
     Not the review itself: that is a ``Review``."""
 
     version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="assignments")
+    re_review = models.ForeignKey(
+        "ReReview",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        help_text="The re-review of a live version this assignment belongs to; empty: its first review.",
+    )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments"
     )
@@ -146,7 +154,14 @@ class ReviewAssignment(ConcurrentTransitionMixin, models.Model):
         ordering = ["version", "created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["version", "reviewer"], name="one_assignment_per_reviewer_per_version"
+                fields=["version", "reviewer"],
+                condition=models.Q(re_review__isnull=True),
+                name="one_assignment_per_reviewer_per_version",
+            ),
+            models.UniqueConstraint(
+                fields=["re_review", "reviewer"],
+                condition=models.Q(re_review__isnull=False),
+                name="one_assignment_per_reviewer_per_re_review",
             ),
         ]
 
@@ -198,6 +213,14 @@ class Decision(models.TextChoices):
     APPROVE = "approve", "Approve"
     REQUEST_CHANGES = "request_changes", "Request changes"
     REJECT = "reject", "Reject"
+    # A re-review of a live version (``ReReview``):
+    CONFIRM = "confirm", "Confirm: still accurate and current"
+    REQUEST_REVISION = "request_revision", "Ask for a revision"
+
+
+# The decisions of a first review, and of a re-review.
+REVIEW_DECISIONS = (Decision.APPROVE, Decision.REQUEST_CHANGES, Decision.REJECT)
+RE_REVIEW_DECISIONS = (Decision.CONFIRM, Decision.REQUEST_REVISION)
 
 
 class Review(models.Model):
@@ -206,6 +229,9 @@ class Review(models.Model):
 
     assignment = models.OneToOneField(ReviewAssignment, on_delete=models.PROTECT, related_name="review")
     version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="reviews")
+    re_review = models.ForeignKey(
+        "ReReview", on_delete=models.PROTECT, null=True, blank=True, related_name="reviews"
+    )
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
     decision = models.CharField(max_length=20, choices=Decision.choices)
     comment_to_author = models.TextField("comment to the author", blank=True, validators=COMMENT_VALIDATORS)
@@ -226,7 +252,14 @@ class Review(models.Model):
         ordering = ["version", "created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["version", "reviewer"], name="one_review_per_reviewer_per_version"
+                fields=["version", "reviewer"],
+                condition=models.Q(re_review__isnull=True),
+                name="one_review_per_reviewer_per_version",
+            ),
+            models.UniqueConstraint(
+                fields=["re_review", "reviewer"],
+                condition=models.Q(re_review__isnull=False),
+                name="one_review_per_reviewer_per_re_review",
             ),
         ]
 
@@ -267,6 +300,17 @@ class AuditAction(models.TextChoices):
     ANNOTATION_RESOLVED = "editorial.annotation.resolved", "Annotation resolved"
     ANNOTATIONS_CARRIED = "editorial.annotation.carried", "Open annotations carried to the next version"
     SIGNING_REFUSED = "editorial.signature.refused", "Electronic signature refused (wrong password)"
+    RE_REVIEW_OPENED = "editorial.re_review.opened", "Re-review opened"
+    RE_REVIEW_CONFIRMED = "editorial.re_review.confirmed", "Re-review closed"
+    RE_REVIEW_REVISION_REQUESTED = "editorial.re_review.revision_requested", "Re-review: revision requested"
+    RE_REVIEW_OVERDUE = "editorial.re_review.overdue", "Overdue for review"
+    RE_REVIEW_ENDED = "editorial.re_review.ended", "Re-review ended: a newer version was published"
+    REFERENCE_FLAGGED = "editorial.reference.flagged", "Reference under review"
+    REPORT_RECEIVED = "editorial.report.received", "Reader report received"
+    REPORT_DISMISSED = "editorial.report.dismissed", "Reader report dismissed"
+    REPORT_REPLIED = "editorial.report.replied", "Reader report answered"
+    REPORT_ESCALATED = "editorial.report.re_review", "Reader report: re-review opened"
+    REPORT_EMAIL_DELETED = "editorial.report.email_deleted", "Reader report: email deleted (retention)"
 
 
 # The actions readers see in an article's review history, under their label.
@@ -283,6 +327,12 @@ PUBLIC_AUDIT_ACTIONS = frozenset(
         AuditAction.VERSION_SUPERSEDED,
         AuditAction.VERSION_WITHDRAWN,
         AuditAction.VERSION_RETRACTED,
+        AuditAction.RE_REVIEW_OPENED,
+        AuditAction.RE_REVIEW_CONFIRMED,
+        AuditAction.RE_REVIEW_REVISION_REQUESTED,
+        AuditAction.RE_REVIEW_OVERDUE,
+        AuditAction.RE_REVIEW_ENDED,
+        AuditAction.REFERENCE_FLAGGED,
     }
 )
 
@@ -299,6 +349,7 @@ class SignatureMeaning(models.TextChoices):
     APPROVAL = "approval", "I approve this version for publication"
     PUBLICATION = "publication", "I authorise publication of this version"
     WITHDRAWAL = "withdrawal", "I withdraw this version from readers"
+    STILL_CURRENT = "still_current", "I confirm this version is still accurate and current"
 
 
 # How each meaning reads after "electronically signed <date>, " on the reader's page.
@@ -308,6 +359,7 @@ PUBLIC_MEANINGS = {
     SignatureMeaning.APPROVAL: "approving it for publication",
     SignatureMeaning.PUBLICATION: "authorising its publication",
     SignatureMeaning.WITHDRAWAL: "withdrawing it from readers",
+    SignatureMeaning.STILL_CURRENT: "confirming it is still accurate and current",
 }
 
 
@@ -703,3 +755,139 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_job_display()} at {self.finished_at:%Y-%m-%d %H:%M}"
+
+
+# Re-review of a live version, evidence watch and reader reports ------------------------------
+
+
+class ReReviewState(models.TextChoices):
+    OPEN = "open", "Open"
+    CONFIRMED = "confirmed", "Confirmed: no changes needed"
+    REVISION_REQUESTED = "revision_requested", "Revision requested"
+    ENDED = "ended", "Ended: a newer version was published"
+
+
+class ReReviewTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "The periodic re-review came due"
+    EDITOR = "editor", "Opened by an editor"
+    EVIDENCE = "evidence", "A reference was marked superseded"
+    REPORT = "report", "A reader reported a problem"
+
+
+class ReReview(ConcurrentTransitionMixin, models.Model):
+    """One re-review cycle of a live (published) version: the board confirms it is still
+    accurate and current, or asks for a revision. Its assignments and reviews are the ordinary
+    ``ReviewAssignment`` and ``Review`` rows, pointing here. Not a new version: a revision is."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="re_reviews")
+    version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="re_reviews")
+    trigger = models.CharField(max_length=20, choices=ReReviewTrigger.choices)
+    reason = models.TextField(blank=True, validators=COMMENT_VALIDATORS)
+    due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The due date that opened it (the sweep's): one cycle per due date."
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    state = FSMField(default=ReReviewState.OPEN, choices=ReReviewState.choices, protected=True, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    overdue_noted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep recorded that readers are told it is overdue."
+    )
+
+    class Meta:
+        ordering = ["article", "opened_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "due_at"],
+                condition=models.Q(trigger="schedule"),
+                name="one_scheduled_re_review_per_due_date",
+            ),
+            models.UniqueConstraint(
+                fields=["version"], condition=models.Q(state="open"), name="one_open_re_review_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Re-review of {self.version} ({self.get_state_display().lower()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == ReReviewState.OPEN
+
+    @transition(field=state, source=ReReviewState.OPEN, target=ReReviewState.CONFIRMED)
+    def confirm(self, *, at) -> None:
+        self.closed_at = at
+
+    @transition(field=state, source=ReReviewState.OPEN, target=ReReviewState.REVISION_REQUESTED)
+    def request_revision(self, *, at) -> None:
+        self.closed_at = at
+
+    @transition(field=state, source=ReReviewState.OPEN, target=ReReviewState.ENDED)
+    def end(self, *, at) -> None:
+        self.closed_at = at
+
+    for _method in (confirm, request_revision, end):
+        _method.alters_data = True
+    del _method
+
+
+class ReferenceFlag(models.Model):
+    """A board member's mark on one reference of a live version: the source was superseded (a
+    newer guideline, a withdrawn paper, a changed label). Readers see the reference "under
+    review" until the re-review it opened closes. Not a change to the reference: that is a new
+    version."""
+
+    reference = models.OneToOneField(Reference, on_delete=models.PROTECT, related_name="flag")
+    version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="reference_flags")
+    re_review = models.ForeignKey(ReReview, on_delete=models.PROTECT, related_name="reference_flags")
+    flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(validators=NOTE_VALIDATORS)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["version", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Reference {self.reference_id} under review"
+
+
+def max_report_chars() -> int:
+    return 2000
+
+
+class ReportState(models.TextChoices):
+    NEW = "new", "Waiting for triage"
+    DISMISSED = "dismissed", "Dismissed"
+    REPLIED = "replied", "Answered"
+    RE_REVIEW = "re_review", "Re-review opened"
+
+
+class ReaderReport(models.Model):
+    """A reader's "Report a problem with this page", with an optional email for a reply that
+    is deleted after ``REPORT_RETENTION_DAYS`` and never shown publicly. Not an account, not a
+    comment: only the editors read it."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="reader_reports")
+    version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="+")
+    message = models.TextField(
+        "what is wrong", validators=[MaxLengthValidator(max_report_chars), no_null_characters]
+    )
+    email = models.EmailField("email for a reply", max_length=254, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    state = models.CharField(
+        max_length=20, choices=ReportState.choices, default=ReportState.NEW, db_index=True
+    )
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triage_note = models.TextField(blank=True, validators=COMMENT_VALIDATORS)
+    email_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Report on {self.article} ({self.get_state_display().lower()})"

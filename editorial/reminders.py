@@ -49,15 +49,19 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article, VersionState
-from editorial import audit, notifications, selectors
+from editorial import audit, notifications, rereview, selectors
 from editorial.models import (
     OPEN_ASSIGNMENT_STATES,
     AssignmentState,
     AuditAction,
     Notification,
     NotificationKind,
+    ReaderReport,
     Reminder,
     ReminderRule,
+    ReReview,
+    ReReviewState,
+    ReReviewTrigger,
     ReviewAssignment,
 )
 from editorial.roles import member_name
@@ -197,6 +201,8 @@ class Claimed:
 class SweepResult:
     claimed: list[Claimed] = field(default_factory=list)
     handed_over: int = 0  # pending notifications from earlier events handed over again
+    overdue: int = 0  # re-reviews readers are now told are overdue
+    reports_forgotten: int = 0  # reader reports whose email was deleted
 
     def __bool__(self) -> bool:
         return bool(self.claimed or self.handed_over)
@@ -259,11 +265,14 @@ def step_due(
 
 
 def articles_due_for_re_review(*, now: datetime) -> QuerySet[Article]:
-    """Published articles whose live version may be due for re-review and has no notice yet
-    (``next_review_due`` decides: the interval is in months, per article)."""
-    noticed = Reminder.objects.filter(version=OuterRef("live_version"), rule=ReminderRule.RE_REVIEW)
+    """Published articles whose live version may be due for re-review and has no open cycle
+    (``next_review_due`` decides: the interval is in months, per article; the cycle for that
+    due date, ``editorial.rereview.open_scheduled``, is opened once)."""
+    cycle = ReReview.objects.filter(version=OuterRef("live_version"), state=ReReviewState.OPEN)
     return Article.objects.filter(
-        ~Exists(noticed),
+        ~Exists(cycle),
+        Q(live_version__last_reviewed_at__isnull=True)
+        | Q(live_version__last_reviewed_at__lte=now - SHORTEST_RE_REVIEW),
         live_version__state=VersionState.PUBLISHED,
         live_version__published_at__lte=now - SHORTEST_RE_REVIEW,
     )
@@ -456,17 +465,38 @@ def _process_re_reviews(batch: list[Article], *, now: datetime, editors: list, d
     claimed_out: list[Claimed] = []
     with transaction.atomic():
         _lock_articles(article.pk for article, _ in due)
+        # Under the locks: one cycle per due date. The notice's step counts the version's due
+        # dates (a confirming re-review moves the date on: the next one is step 2).
+        cycles = {}
+        for version_id, trigger, state, due_at in ReReview.objects.filter(
+            version_id__in=[article.live_version_id for article, _ in due]
+        ).values_list("version_id", "trigger", "state", "due_at"):
+            cycles.setdefault(version_id, []).append((trigger, state, due_at))
+        steps = {}
+        for article, when in due:
+            known = cycles.get(article.live_version_id, [])
+            if any(state == ReReviewState.OPEN for _, state, _ in known) or any(
+                trigger == ReReviewTrigger.SCHEDULE and due_at == when for trigger, _, due_at in known
+            ):
+                continue
+            steps[article.pk] = 1 + sum(trigger == ReReviewTrigger.SCHEDULE for trigger, _, _ in known)
+        due = [(article, when) for article, when in due if article.pk in steps]
         claimed = _claim(
-            [(ReminderRule.RE_REVIEW, 1, None, article.live_version_id, when) for article, when in due],
+            [
+                (ReminderRule.RE_REVIEW, steps[article.pk], None, article.live_version_id, when)
+                for article, when in due
+            ],
             now=now,
         )
         rows = []
         for article, when in due:
             version = article.live_version
-            reminder_id = claimed.get((ReminderRule.RE_REVIEW, 1, None, version.pk))
+            step = steps[article.pk]
+            reminder_id = claimed.get((ReminderRule.RE_REVIEW, step, None, version.pk))
             if reminder_id is None:
                 continue
             version.article = article
+            rereview.open_scheduled(version=version, due_at=when)
             audit.record(
                 article=article.pk,
                 version=version,
@@ -497,7 +527,7 @@ def _process_re_reviews(batch: list[Article], *, now: datetime, editors: list, d
             claimed_out.append(
                 Claimed(
                     rule=ReminderRule.RE_REVIEW,
-                    step=1,
+                    step=step,
                     reminder_id=reminder_id,
                     article_slug=article.slug,
                     version_number=version.number,
@@ -507,6 +537,81 @@ def _process_re_reviews(batch: list[Article], *, now: datetime, editors: list, d
             )
         notifications.queue(rows, dispatch=dispatch)
     return claimed_out
+
+
+def note_overdue_re_reviews(*, now: datetime) -> int:
+    """Record, once per cycle, that a re-review is past due by the grace period: the public
+    history says so and the article's cached pages are rebuilt (its page shows the notice from
+    that moment: ``editorial.rereview.overdue_since``)."""
+    noted = 0
+    # The sweep's cycles past their date and the grace, and any open cycle (an editor may have
+    # opened one before the date came: it is the one readers wait on).
+    cycles = ReReview.objects.filter(
+        Q(trigger=ReReviewTrigger.SCHEDULE, due_at__lte=now - rereview.grace()) | Q(state=ReReviewState.OPEN),
+        overdue_noted_at__isnull=True,
+        version__state=VersionState.PUBLISHED,
+    ).order_by("pk")
+    for cycle_id in list(cycles.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            cycle = ReReview.objects.select_related("article__live_version", "version").get(pk=cycle_id)
+            _lock_articles([cycle.article_id])
+            cycle = (
+                ReReview.objects.select_for_update(of=("self",))
+                .select_related("article__live_version", "version")
+                .get(pk=cycle_id)
+            )
+            if cycle.overdue_noted_at is not None:
+                continue
+            since = rereview.overdue_since(cycle.article, now=now)
+            live = cycle.article.live_version_id == cycle.version_id
+            if since is None and live and cycle.is_open:
+                continue  # not overdue yet: asked again next sweep
+            if since is None or not live:
+                ReReview.objects.filter(pk=cycle.pk).update(overdue_noted_at=now)  # moved on: nothing to tell
+                continue
+            ReReview.objects.filter(pk=cycle.pk).update(overdue_noted_at=now)
+            audit.record(
+                article=cycle.article_id,
+                version=cycle.version,
+                actor=None,
+                action=AuditAction.RE_REVIEW_OVERDUE,
+                message=f"Overdue for review since {notifications.display_date(since)}.",
+                data={"re_review": cycle.pk, "since": since.date().isoformat()},
+            )
+            noted += 1
+    return noted
+
+
+def forget_reporters(*, now: datetime) -> int:
+    """Delete the email of every reader report older than ``REPORT_RETENTION_DAYS``."""
+    cutoff = now - timedelta(days=settings.EDITORIAL["REPORT_RETENTION_DAYS"])
+    due = ReaderReport.objects.filter(created_at__lte=cutoff).exclude(email="")
+    forgotten = 0
+    for batch in _batches(due.only("pk", "article_id", "version_id"), 500):
+        with transaction.atomic():
+            _lock_articles(report.article_id for report in batch)
+            ids = set(
+                ReaderReport.objects.select_for_update()
+                .filter(pk__in=[report.pk for report in batch])
+                .exclude(email="")
+                .values_list("pk", flat=True)
+            )
+            ReaderReport.objects.filter(pk__in=ids).update(email="", email_deleted_at=now)
+            audit.record_many(
+                [
+                    {
+                        "article_id": report.article_id,
+                        "version_id": report.version_id,
+                        "action": AuditAction.REPORT_EMAIL_DELETED,
+                        "message": "The reporter's email address was deleted after the retention period.",
+                        "data": {"report": report.pk},
+                    }
+                    for report in batch
+                    if report.pk in ids
+                ]
+            )
+            forgotten += len(ids)
+    return forgotten
 
 
 def pending_notifications(*, now: datetime, policy: Policy, include_recent: bool = False) -> QuerySet:
@@ -540,6 +645,8 @@ def sweep(*, now: datetime | None = None, dispatch=None, include_recent: bool = 
     articles = articles_due_for_re_review(now=now).select_related("live_version")
     for batch in _batches(articles, policy.batch):
         result.claimed += _process_re_reviews(batch, now=now, editors=editors, dispatch=dispatch)
+    result.overdue = note_overdue_re_reviews(now=now)
+    result.reports_forgotten = forget_reporters(now=now)
     # The outbox: what an earlier hand-over failed to deliver to the broker.
     pending = pending_notifications(now=now, policy=policy, include_recent=include_recent)
     for ids in _id_batches(pending, policy.batch):

@@ -44,6 +44,9 @@ def approving_reviews(*, version: ArticleVersion) -> QuerySet[Review]:
     )
 
 
+EDITOR_SIGNING_VERBS = frozenset({"approve", "publish", "retract"})
+
+
 @dataclass(frozen=True)
 class PublicSignature:
     """An editor's electronic signature on a version, as the reader's page shows it."""
@@ -63,8 +66,8 @@ def editor_signatures(trail: PublicTrail, *, version_number: int) -> list[Public
         facts = getattr(event, "signature_facts", None)
         if not isinstance(facts, dict) or getattr(event, "version_number", None) != version_number:
             continue
-        if facts.get("verb") == "review":
-            continue  # shown with the reviewer's approval
+        if facts.get("verb") not in EDITOR_SIGNING_VERBS:
+            continue  # a reviewer's (review, re-review confirmation) is shown with their decision
         found.append(
             PublicSignature(
                 printed_name=facts["printed_name"],
@@ -194,12 +197,16 @@ def update_under_review(*, article: Article) -> bool:
 
 
 def assignments_waiting_for(*, reviewer) -> QuerySet[ReviewAssignment]:
-    """The reviewer's open invitations and assignments on versions still in review."""
+    """The reviewer's open invitations and assignments on versions still in review, and in the
+    open re-reviews of live versions."""
+    in_review = Q(
+        version__state__in=[VersionState.SUBMITTED, VersionState.UNDER_REVIEW], re_review__isnull=True
+    )
     return (
         ReviewAssignment.objects.filter(
+            in_review | Q(re_review__state="open"),
             reviewer=reviewer,
             state__in=OPEN_ASSIGNMENT_STATES,
-            version__state__in=[VersionState.SUBMITTED, VersionState.UNDER_REVIEW],
         )
         .select_related("version__article")
         .order_by("review_due", "pk")

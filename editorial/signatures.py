@@ -49,6 +49,7 @@ MEANINGS: dict[str, tuple[SignatureMeaning, ...]] = {
     "approve": (SignatureMeaning.APPROVAL,),
     "publish": (SignatureMeaning.PUBLICATION,),
     "retract": (SignatureMeaning.WITHDRAWAL,),
+    "confirm": (SignatureMeaning.STILL_CURRENT,),
 }
 SIGNING_VERBS = tuple(MEANINGS)
 
@@ -97,6 +98,13 @@ def within_window(request, *, now: datetime | None = None) -> bool:
         return False
     now = now or timezone.now()
     return last <= now < last + window()
+
+
+def code_state(request) -> dict:
+    """For a signing form: whether it asks this signer for a code (they have a second factor),
+    and whether one is needed now (no full signing in this session within the window)."""
+    has_device = second_factor.has_device(request.user)
+    return {"second_factor": has_device, "code_needed": has_device and not within_window(request)}
 
 
 def content_sha256(version: ArticleVersion, references: list[Reference] | None = None) -> str:

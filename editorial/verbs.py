@@ -32,6 +32,7 @@ class Target(StrEnum):
     VERSION = "version"
     ASSIGNMENT = "assignment"
     ANNOTATION = "annotation"  # annotate: on a version's passage; reply, resolve: on an annotation
+    RE_REVIEW = "re_review"  # a live version's re-review (editorial.rereview) and reader reports
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,11 @@ class Verb:
             from editorial import annotations
 
             return annotations.refusal(self.name, version, user, standing=standing) is None
+        if self.target is Target.RE_REVIEW:
+            # ``version`` is the verb's own target: the article, the assignment, the reference
+            # or the report (``editorial.rereview.refusal``, ``editorial.reports.refusal``).
+            module = import_module(f"editorial.{self.module}")
+            return module.refusal(self.name, version, user) is None
         if self.target is not Target.VERSION:
             raise TypeError(f"{self.name} acts on an assignment")
         method = getattr(version, self.name)
@@ -203,6 +209,103 @@ _VERBS = (
         done="Your review is recorded.",
     ),
     Verb(
+        "open_re_review",
+        "Open a re-review",
+        Target.RE_REVIEW,
+        "re_review_open",
+        AuditAction.RE_REVIEW_OPENED,
+        done="Re-review of version {number} opened: assign reviewers (the last ones are suggested).",
+        refused_state="it cannot be re-reviewed now",
+        refused_person="open a re-review (editors only)",
+        words="reason",
+        words_required=True,
+        words_label="Why (the board reads this)",
+        module="rereview",
+    ),
+    Verb(
+        "confirm",
+        "Confirm: still accurate and current",
+        Target.RE_REVIEW,
+        "re_review_confirm",
+        AuditAction.REVIEW_RECORDED,
+        done="Your confirmation is recorded.",
+        refused_state="its re-review is closed",
+        refused_person="record this re-review decision (the assigned reviewer)",
+        words="comment",
+        words_label="Comment (optional)",
+        module="rereview",
+    ),
+    Verb(
+        "request_revision",
+        "Ask for a revision",
+        Target.RE_REVIEW,
+        "re_review_request_revision",
+        AuditAction.REVIEW_RECORDED,
+        done="Your request for a revision is recorded; the author is asked for a new version.",
+        refused_state="its re-review is closed",
+        refused_person="record this re-review decision (the assigned reviewer)",
+        words="comment",
+        words_required=True,
+        words_label="What changed in the evidence (the author reads this)",
+        module="rereview",
+    ),
+    Verb(
+        "flag_reference",
+        "Mark superseded",
+        Target.RE_REVIEW,
+        "reference_flag",
+        AuditAction.REFERENCE_FLAGGED,
+        done="The reference is marked superseded; readers see it under review and a re-review is open.",
+        refused_state="only a live version's references can be marked",
+        refused_person="mark a reference superseded (board members)",
+        words="note",
+        words_required=True,
+        words_label="What superseded it",
+        module="rereview",
+    ),
+    Verb(
+        "dismiss_report",
+        "Dismiss",
+        Target.RE_REVIEW,
+        "report_dismiss",
+        AuditAction.REPORT_DISMISSED,
+        done="The report is dismissed.",
+        refused_state="it was triaged already",
+        refused_person="triage reader reports (editors only)",
+        words="reason",
+        words_required=True,
+        words_label="Reason",
+        module="reports",
+    ),
+    Verb(
+        "reply_report",
+        "Reply",
+        Target.RE_REVIEW,
+        "report_reply",
+        AuditAction.REPORT_REPLIED,
+        done="Your reply is on its way to the reader.",
+        refused_state="it was triaged already",
+        refused_person="triage reader reports (editors only)",
+        words="reply",
+        words_required=True,
+        words_label="Reply (sent to the reader's email)",
+        module="reports",
+    ),
+    Verb(
+        "re_review_report",
+        "Open a re-review",
+        Target.RE_REVIEW,
+        "report_open_re_review",
+        AuditAction.REPORT_ESCALATED,
+        done="A re-review is open for this article.",
+        refused_state="it was triaged already",
+        refused_person="triage reader reports (editors only)",
+        words="reason",
+        words_required=True,
+        words_label="Why (the board reads this)",
+        module="reports",
+    ),
+    Verb(
         "annotate",
         "Annotate",
         Target.ANNOTATION,
@@ -249,7 +352,12 @@ VERBS: dict[str, Verb] = {verb.name: verb for verb in _VERBS}
 # The workflow verbs a person presses on the version page's buttons (``supersede`` happens to
 # the previous version when one is published: nobody presses it).
 PRESSED = tuple(
-    name for name, verb in VERBS.items() if name != "supersede" and verb.target is not Target.ANNOTATION
+    name
+    for name, verb in VERBS.items()
+    if name != "supersede" and verb.target not in (Target.ANNOTATION, Target.RE_REVIEW)
 )
+# The re-review verbs (a live version's re-review, evidence watch, reader reports): their own
+# pages in the admin, their own permission table (tests/support/permissions.py).
+RE_REVIEW_VERBS = tuple(name for name, verb in VERBS.items() if verb.target is Target.RE_REVIEW)
 # The annotation verbs: forms beside the passages (the admin's version page, the workspace).
 ANNOTATION_VERBS = tuple(name for name, verb in VERBS.items() if verb.target is Target.ANNOTATION)

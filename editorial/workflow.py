@@ -38,10 +38,13 @@ from editorial.errors import (
 )
 from editorial.models import (
     COMMENT_VALIDATORS,
+    OPEN_ASSIGNMENT_STATES,
     AssignmentState,
     AuditAction,
     Decision,
     DeclineReason,
+    ReReview,
+    ReReviewState,
     Review,
     ReviewAssignment,
     Signature,
@@ -550,10 +553,45 @@ def _version_publish(*, version: ArticleVersion, actor, signature: Signature | N
     )
     if previous and previous.state == VersionState.PUBLISHED:
         _transition(previous, "supersede", actor=actor, data={"by_version": version.number})
+        _end_re_reviews(previous, actor=actor, by=version)
     Article.objects.filter(pk=article.pk).update(live_version=version)
     article.live_version = version
     notifications.notify_published(version)
     return version
+
+
+def _end_re_reviews(previous: ArticleVersion, *, actor, by: ArticleVersion) -> None:
+    """A newer version is live: an open re-review of the previous one ends, its open
+    assignments are withdrawn (``editorial.rereview`` holds the rest of the re-review rules)."""
+    now = timezone.now()
+    for cycle in ReReview.objects.select_for_update().filter(version=previous, state=ReReviewState.OPEN):
+        for assignment in cycle.assignments.select_for_update().filter(state__in=OPEN_ASSIGNMENT_STATES):
+            before = assignment.state
+            assignment.withdraw(at=now)
+            assignment.save()
+            audit.record(
+                article=previous.article_id,
+                version=previous,
+                actor=actor,
+                action=AuditAction.ASSIGNMENT_WITHDRAWN,
+                state_before=before,
+                state_after=assignment.state,
+                message="A newer version was published before this re-review was recorded.",
+                data={"assignment": assignment.pk, "reviewer": assignment.reviewer_id, "re_review": cycle.pk},
+            )
+        before = cycle.state
+        cycle.end(at=now)
+        cycle.save()
+        audit.record(
+            article=previous.article_id,
+            version=previous,
+            actor=actor,
+            action=AuditAction.RE_REVIEW_ENDED,
+            state_before=before,
+            state_after=cycle.state,
+            message=f"Version {by.number} replaced version {previous.number} before its re-review closed.",
+            data={"re_review": cycle.pk, "by_version": by.number},
+        )
 
 
 @transaction.atomic
@@ -588,10 +626,15 @@ def _version_retract(
 # Assignments and reviews -----------------------------------------------------------------
 
 
-def check_assignable(*, version: ArticleVersion, actor) -> None:
+def check_assignable(*, version: ArticleVersion, actor, re_review=None) -> None:
     """Refuse, as ``assignment_create`` would, when ``actor`` may not assign reviewers to
-    ``version`` in its present state (the admin asks before showing the assign page)."""
+    ``version`` in its present state (the admin asks before showing the assign page). A
+    re-review (``re_review``) takes reviewers on the live version while it is open."""
     _require_perm(actor, "articles.decide_version", "Only editors can assign reviewers.")
+    if re_review is not None:
+        if re_review.version_id != version.pk or not re_review.is_open:
+            raise TransitionRefused("Reviewers are assigned to a re-review only while it is open.")
+        return
     if version.state not in (VersionState.SUBMITTED, VersionState.UNDER_REVIEW):
         raise TransitionRefused(
             f"Version {version.number} is {version.get_state_display().lower()}: reviewers are "
@@ -611,16 +654,20 @@ def assignment_create(
     actor,
     response_due: datetime | None = None,
     review_due: datetime | None = None,
+    re_review=None,
 ) -> ReviewAssignment:
-    """Invite a board member to review a version."""
+    """Invite a board member to review a version (or, with ``re_review``, to re-review the live
+    version in that cycle: ``editorial.rereview``)."""
     _require_perm(actor, "articles.decide_version", "Only editors can assign reviewers.")
     version = _lock_version(version)
-    check_assignable(version=version, actor=actor)
+    if re_review is not None:
+        re_review = type(re_review).objects.select_for_update().get(pk=re_review.pk)
+    check_assignable(version=version, actor=actor, re_review=re_review)
     if not reviewer.is_active or not reviewer.has_perm("articles.review_version"):
         raise InvalidInput(f"{member_name(reviewer)} is not a board reviewer.")
     if reviewer.pk == version.author_id:
         raise NotPermitted("Nobody reviews a version they wrote.")
-    if version.assignments.filter(reviewer=reviewer).exists():
+    if version.assignments.filter(reviewer=reviewer, re_review=re_review).exists():
         raise ConcurrentChange(f"{member_name(reviewer)} is already assigned to this version.")
     policy = settings.EDITORIAL
     try:
@@ -629,6 +676,7 @@ def assignment_create(
                 version=version,
                 reviewer=reviewer,
                 assigned_by=actor,
+                re_review=re_review,
                 response_due=response_due or _due(policy["RESPONSE_DAYS"]),
                 review_due=review_due or _due(policy["REVIEW_DAYS"]),
             )
@@ -645,6 +693,7 @@ def assignment_create(
             "assignment": assignment.pk,
             "reviewer": reviewer.pk,
             "review_due": assignment.review_due.date().isoformat(),
+            **({"re_review": re_review.pk} if re_review is not None else {}),
         },
     )
     notifications.notify_invited(assignment)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from articles.models import Article, ArticleVersion, Reference, VersionState
+from editorial import rereview
 from reader.structured_data import plain_text
 
 SITE_NAME = "Medically reviewed answers"
@@ -66,6 +67,10 @@ def article_page_context(
     retracted = version.state == VersionState.RETRACTED
     published = version.state == VersionState.PUBLISHED
     audience = audience if audience in AUDIENCES else ""
+    # Overdue for re-review past the grace period: the page says so and since when.
+    overdue_since = (
+        rereview.overdue_since(article) if published and article.live_version_id == version.pk else None
+    )
     lead_html, body_html = version.render()
     occurrences = Counter(int(number) for number, _ in CITE_ANCHOR.findall(lead_html + body_html))
     return {
@@ -85,6 +90,9 @@ def article_page_context(
         "trail": trail,
         "update_under_review": update_under_review,
         "next_review_due": article.next_review_due if published else None,
+        "overdue_since": overdue_since,
+        "reviewed_at": version.reviewed_at,
+        "references_under_review": any(getattr(ref, "under_review", False) for ref in references),
         "audience": audience,
         "audiences": AUDIENCES.items(),
         "audience_label": AUDIENCES.get(audience, ""),

@@ -10,6 +10,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
 
 from articles.models import Article, ArticleVersion, Reference, VersionState
+from editorial import rereview
 
 PENDING_STATES = (VersionState.SUBMITTED, VersionState.UNDER_REVIEW)
 
@@ -127,7 +128,12 @@ def article_for_reader(*, slug: str) -> ReaderPage:
         if version is None:
             raise Http404("No published article at this address.")
         version.article = article
-    references = list(Reference.objects.filter(version=version).order_by("number"))
+    # Each reference knows whether readers see it "under review" (evidence watch), in the same query.
+    references = list(
+        Reference.objects.filter(version=version)
+        .annotate(under_review=rereview.reference_under_review())
+        .order_by("number")
+    )
     return ReaderPage(article=article, version=version, references=references, pending=pending)
 
 

@@ -79,8 +79,11 @@ def medical_web_page(
     approvals: list,
     topic: str = "",
     first_published: datetime | None = None,
+    overdue: bool = False,
 ) -> dict:
-    """The page as schema.org sees it: what it is, who reviewed it and when, what it cites."""
+    """The page as schema.org sees it: what it is, who reviewed it and when, what it cites.
+    When its re-review is overdue (``editorial.rereview.overdue_since``) the old review date is
+    not claimed as current: ``lastReviewed`` is left out."""
     data: dict = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
@@ -93,7 +96,7 @@ def medical_web_page(
         "isAccessibleForFree": True,
         "datePublished": _iso(first_published or version.published_at),
         "dateModified": _iso(version.published_at),
-        "lastReviewed": _date(version.decided_at),
+        "lastReviewed": None if overdue else _date(version.reviewed_at),
         "version": str(version.number),
         "medicalAudience": list(MEDICAL_AUDIENCES),
         "publisher": {"@type": "Organization", "name": site_name, "publishingPrinciples": policy_url},

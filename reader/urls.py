@@ -9,6 +9,7 @@ app_name = "reader"
 urlpatterns = [
     path("", views.article_list, name="list"),
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
+    path("articles/<slug:slug>/report/", views.report_problem, name="report"),
     path("audience/", views.choose_audience, name="audience"),
     path("editorial-policy/", views.editorial_policy, name="policy"),
     path("editorial-policy/workflow.svg", views.workflow_svg, name="workflow"),

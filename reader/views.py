@@ -7,21 +7,31 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotFound,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from articles.models import ReferenceKind, VersionState
-from editorial import audit_heads, workflow_graph
+from editorial import audit_heads, reports, workflow_graph
 from editorial import selectors as editorial_selectors
 from editorial.audit import action_label
+from editorial.errors import WorkflowError
 from editorial.models import AuditAction
 from reader import pagecache, selectors
+from reader.forms import ReportForm
 from reader.headers import reader_headers
 from reader.pages import (
     AUDIENCE_COOKIE,
@@ -140,6 +150,7 @@ def _render_article(request: HttpRequest, *, slug: str, audience: str, token: st
                 approvals=approvals,
                 topic=article.topic,
                 first_published=_first_published(events),
+                overdue=context["overdue_since"] is not None,
             )
         )
     noindex = context["noindex"]
@@ -172,6 +183,50 @@ def _history_by_version(events: list) -> list[dict]:
             }
         )
     return sorted(groups.values(), key=lambda group: group["number"] or 0, reverse=True)
+
+
+# Report a problem with this page --------------------------------------------------------------
+def _client_address(request: HttpRequest) -> str:
+    """The client's address as the sign-in throttle names it (behind a trusted proxy, the
+    forwarded one): the site's one rule, named in settings."""
+    return import_string(settings.AXES_CLIENT_IP_CALLABLE)(request)
+
+
+@reader_headers
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def report_problem(request: HttpRequest, slug: str) -> HttpResponse:
+    """A reader's report on a published article: a plain form (CSRF-protected, no JavaScript),
+    a honeypot, the model's length limits, and the rate limits of ``editorial.reports``."""
+    article = selectors.readable_article(slug=slug)
+    version = article.live_version
+    if version.state != VersionState.PUBLISHED:
+        raise Http404("Reports are taken on published articles only.")
+    here = reverse("reader:report", kwargs={"slug": article.slug})
+    context = {"article": article, "version": version, "sent": request.GET.get("sent") == "1"}
+    status = 200
+    form = ReportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_bot:  # a honeypot filled: answered as a success, nothing kept
+            return HttpResponseRedirect(f"{here}?sent=1", status=303)
+        if form.is_valid():
+            try:
+                reports.admit(address=_client_address(request), article_id=article.pk)
+                reports.report_submit(
+                    article=article, message=form.cleaned_data["message"], email=form.cleaned_data["email"]
+                )
+            except WorkflowError as exc:
+                for name, message in getattr(exc, "fields", {}).items():
+                    form.add_error(name if name in form.fields else None, message)
+                if not getattr(exc, "fields", None):
+                    form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                return HttpResponseRedirect(f"{here}?sent=1", status=303)
+        else:
+            status = 400
+    context["form"] = form
+    return render(request, "reader/report.html", context, status=status)
 
 
 # The audience picker ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from articles.models import ArticleVersion, VersionState
-from editorial import operations, selectors, workflow
+from editorial import operations, reports, rereview, selectors, workflow
 from editorial.roles import is_editor
 
 DASHBOARD_ROWS = 10
@@ -85,11 +85,29 @@ def dashboard_for(user) -> list[Panel]:
                 )
             )
         due = selectors.articles_due_for_re_review(now=now, within_days=RE_REVIEW_WINDOW_DAYS)
+        # Red when readers are told it is overdue (the grace has passed); the open cycle, if any
+        # (one query for the rows shown, none when nothing is due).
+        shown = due[:DASHBOARD_ROWS]
+        cycles = rereview.open_cycles([article.live_version_id for article in shown]) if shown else {}
+        for article in shown:
+            article.overdue_since = rereview.overdue_since(article, now=now)
+            article.open_re_review = cycles.get(article.live_version_id)
+        waiting = list(reports.waiting_reports()[:DASHBOARD_ROWS])
+        panels.append(
+            Panel(
+                "reports",
+                "Reader reports",
+                waiting,
+                reports.waiting_reports().count() if len(waiting) == DASHBOARD_ROWS else len(waiting),
+                reverse("admin:index") + "#panel-reports",
+                "No reader report is waiting.",
+            )
+        )
         panels.append(
             Panel(
                 "re_review",
                 "Due for re-review",
-                due[:DASHBOARD_ROWS],
+                shown,
                 len(due),
                 reverse("admin:articles_article_changelist") + "?re_review=due",
                 f"No published article comes due in the next {RE_REVIEW_WINDOW_DAYS} days.",

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from editorial import board_figures, second_factor
+from editorial.admin import rereviews
 from editorial.admin.dashboard import dashboard_for
 from editorial.roles import is_board_member, is_editor
 from editorial.second_factor import SecondFactorLoginMixin
@@ -79,7 +80,7 @@ class BoardAdminSite(admin.AdminSite):
         # which names unpublished articles a reviewer was never assigned: editors only.
         urls = super().get_urls()
         figures = path("figures.csv", self.admin_view(self.figures_csv), name="board_figures_csv")
-        return [figures] + [
+        return [figures, *rereviews.urls(self)] + [
             path(
                 "r/<path:content_type_id>/<path:object_id>/",
                 self.admin_view(self.view_on_site),

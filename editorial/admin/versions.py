@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from articles.models import ArticleVersion, VersionState
-from editorial import second_factor, selectors, signatures, workflow, workflow_graph
+from editorial import selectors, signatures, workflow, workflow_graph
 from editorial.admin.annotations import AnnotationViews, annotation_context
 from editorial.admin.buttons import actions_for
 from editorial.admin.diff import version_diff
@@ -39,12 +39,6 @@ from editorial.models import AssignmentState, Decision, ReviewAssignment
 from editorial.roles import is_editor, member_name
 from editorial.signatures import SIGNING_VERBS
 from editorial.verbs import PRESSED, VERBS, Target
-
-
-def signing_form_state(request) -> dict:
-    """Whether the signing forms ask this signer for a code, and whether one is needed now."""
-    has_device = second_factor.has_device(request.user)
-    return {"second_factor": has_device, "code_needed": has_device and not signatures.within_window(request)}
 
 
 def signed_in_trail(events) -> list[dict]:
@@ -212,7 +206,7 @@ class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
         references = list(version.references.all())
         forms = forms or {}
         audit_events = list(selectors.version_audit_trail(version=version))
-        signing_state = signing_form_state(request)
+        signing_state = signatures.code_state(request)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -267,7 +261,7 @@ class ArticleVersionAdmin(AnnotationViews, ReadOnlyAdmin):
             raise Http404("No such action.")
         entry, user, form = VERBS[verb], request.user, None
         signing_form = (
-            SigningForm(request.POST, verb=verb, **signing_form_state(request))
+            SigningForm(request.POST, verb=verb, **signatures.code_state(request))
             if verb in SIGNING_VERBS
             else None
         )

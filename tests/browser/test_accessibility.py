@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from articles.models import ArticleVersion, VersionState
+from editorial import rereview
 from editorial.demo import DEMO_SLUG, demo_password
 from editorial.models import ReviewAssignment
 from tests.support import flows
@@ -80,6 +81,13 @@ def pages(demo) -> dict[str, list[tuple[str, str]]]:
     assert draft.state == VersionState.DRAFT
     workspace = f"/author/articles/{DEMO_SLUG}/"
     reviewed = ReviewAssignment.objects.filter(reviewer__username=REVIEWER).latest("pk").version_id
+    # a re-review of the live version, with the reviewer invited (its page, and their decision form)
+    users = get_user_model().objects
+    editor = users.get(username=EDITOR)
+    cycle = rereview.re_review_open(
+        article=demo.article, actor=editor, reason="A reader asked when it was checked."
+    )
+    rereview.re_review_assign(cycle=cycle, reviewer=users.get(username=REVIEWER), actor=editor)
     return {
         "": [
             ("reader-home", "/"),
@@ -91,6 +99,7 @@ def pages(demo) -> dict[str, list[tuple[str, str]]]:
             ("reader-article-student", f"/audience/?audience=student&next={article}"),
             ("reader-policy", "/editorial-policy/"),
             ("reader-board", "/board/"),
+            ("reader-report", f"{article}report/"),
             ("workspace-login", "/author/login/"),
             ("workspace-password-reset", "/author/password-reset/"),
             ("admin-login", "/admin/login/"),
@@ -118,10 +127,12 @@ def pages(demo) -> dict[str, list[tuple[str, str]]]:
             ("admin-articles", "/admin/articles/article/"),
             ("admin-board-members", "/admin/editorial/boardmember/"),
             ("admin-notifications", "/admin/editorial/notification/"),
+            ("admin-re-review", f"/admin/re-review/{cycle.pk}/"),
         ],
         REVIEWER: [
             ("admin-reviewer-dashboard", "/admin/"),
             ("admin-reviewer-version", f"/admin/articles/articleversion/{reviewed}/change/"),
+            ("admin-reviewer-re-review", f"/admin/re-review/{cycle.pk}/"),
         ],
     }
 

@@ -142,3 +142,22 @@ def test_demo_signs_its_approvals_through_the_services(demo):
     # and running the demo again signs nothing more
     call_command("load_demo", stdout=io.StringIO())
     assert Signature.objects.count() == 4
+
+
+def test_demo_leaves_one_reader_report_waiting_and_a_dated_sweep_opens_the_re_review(demo, client):
+    from datetime import timedelta
+
+    from editorial.models import ReaderReport, ReportState, ReReview, ReReviewTrigger
+
+    # one report, waiting for triage, inventing no medical fact; once only
+    (report,) = ReaderReport.objects.filter(article=demo.article)
+    assert report.state == ReportState.NEW and "hard to spot" in report.message and not report.email
+    call_command("load_demo", stdout=io.StringIO())
+    assert ReaderReport.objects.filter(article=demo.article).count() == 1
+    # the README's way to see a re-review open: a sweep run as of the day it comes due
+    due = demo.article.next_review_due
+    out = io.StringIO()
+    call_command("send_reminders", "--as-of", (due + timedelta(days=1)).date().isoformat(), stdout=out)
+    cycle = ReReview.objects.get(article=demo.article)
+    assert cycle.trigger == ReReviewTrigger.SCHEDULE and cycle.version == demo.article.live_version
+    assert "re-review due" in out.getvalue()

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 
 from articles.models import ArticleVersion
-from editorial import signatures, workflow
+from editorial import rereview, signatures, workflow
 from editorial.models import AuditAction, AuditEvent, Signature, SignatureMeaning
 from editorial.signatures import SIGNING_VERBS, Signing, SigningRefused
 from tests.support import flows
@@ -37,11 +37,15 @@ def ready_for(verb: str, author, editor, reviewers) -> ArticleVersion:
             return flows.approved(author, editor, reviewers[:2])
         case "retract":
             return flows.published(author, editor, reviewers[:2])
+        case "confirm":  # a re-review of the live version, with the reviewer assigned
+            version = flows.published(author, editor, reviewers[:2])
+            flows.re_review(version, editor, reviewers[:1])
+            return version
     raise AssertionError(verb)
 
 
 def signer_of(verb: str, editor, reviewers):
-    return reviewers[0] if verb == "review" else editor
+    return reviewers[0] if verb in ("review", "confirm") else editor
 
 
 def do(verb: str, version: ArticleVersion, actor, signing):
@@ -63,6 +67,13 @@ def do(verb: str, version: ArticleVersion, actor, signing):
         case "retract":
             return workflow.version_retract(
                 version=version, actor=actor, reason="A dose was wrong.", signing=signing
+            )
+        case "confirm":
+            return rereview.re_review_confirm(
+                assignment=version.assignments.get(reviewer=actor, re_review__isnull=False),
+                actor=actor,
+                no_conflict_declared=True,
+                signing=signing,
             )
     raise AssertionError(verb)
 

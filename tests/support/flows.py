@@ -92,3 +92,25 @@ def published_next(article, editor, reviewers, **edits) -> ArticleVersion:
 def annotate(version, actor, exact="started at a low dose", *, comment="Which dose, exactly?", **kwargs):
     """``actor`` comments on the words ``exact`` of ``version`` (a suggestion unless told)."""
     return annotations.annotation_create(version=version, actor=actor, exact=exact, comment=comment, **kwargs)
+
+
+def re_review(version, editor, reviewers, *, reason="A newer guideline was published."):
+    """A re-review of the live ``version``, opened by ``editor`` with ``reviewers`` assigned."""
+    from editorial import rereview
+
+    cycle = rereview.re_review_open(article=version.article, actor=editor, reason=reason)
+    for reviewer in reviewers:
+        rereview.re_review_assign(cycle=cycle, reviewer=reviewer, actor=editor)
+    return cycle
+
+
+def confirm(cycle, reviewer):
+    """``reviewer`` confirms the version of ``cycle`` is still accurate and current, signed."""
+    from editorial import rereview
+
+    return rereview.re_review_confirm(
+        assignment=cycle.assignments.get(reviewer=reviewer),
+        actor=reviewer,
+        no_conflict_declared=True,
+        signing=signed(reviewer, "confirm"),
+    )

@@ -182,3 +182,43 @@ def expected_http(http_verb: str, role: str, state: str) -> tuple[int, str]:
 
 
 HTTP_TABLE = [(verb, role, state) for verb in HTTP_VERBS for state in STATES for role in ROLES]
+
+
+# The re-review verbs (editorial.rereview, editorial.reports) -------------------------------------
+# On a published article: its live version's latest re-review cycle is in one of CYCLE_STATES
+# ("none": never re-reviewed). "reviewer" is the board member assigned to the cycle (in
+# "none", nobody is: nothing to act on); "other_reviewer" a board member who is not; "author"
+# wrote the live version. The report verbs act on a reader's report in one of REPORT_STATES.
+CYCLE_STATES = ("none", "open", "confirmed", "revision_requested")
+REPORT_STATES = ("new", "dismissed", "replied", "re_review")
+RE_REVIEW_DECISIONS = ("confirm", "request_revision")
+REPORT_VERBS = ("dismiss_report", "reply_report", "re_review_report")
+
+
+def expected_re_review(verb: str, role: str, state: str) -> str:
+    """What the design says happens when ``role`` uses re-review verb ``verb`` with the cycle
+    (or, for the report verbs, the report) in ``state``. The person is checked before the state."""
+    if verb == "open_re_review":  # editors, at any time, unless a cycle is open
+        if role != "editor":
+            return DENIED
+        return REFUSED if state == "open" else OK
+    if verb in RE_REVIEW_DECISIONS:  # the assigned reviewer, while the cycle is open
+        if state == "none":
+            return NOTHING
+        if role != "reviewer":
+            return DENIED
+        return OK if state == "open" else REFUSED
+    if verb == "flag_reference":  # any board member, on a live version's reference
+        return OK if role in BOARD else DENIED
+    if verb in REPORT_VERBS:  # editors, once per report
+        if role != "editor":
+            return DENIED
+        return OK if state == "new" else REFUSED
+    raise AssertionError(f"{verb!r} has no row in the permission table (tests/support/permissions.py)")
+
+
+RE_REVIEW_TABLE = [
+    (verb, state)
+    for verb in ("open_re_review", *RE_REVIEW_DECISIONS, "flag_reference")
+    for state in CYCLE_STATES
+] + [(verb, state) for verb in REPORT_VERBS for state in REPORT_STATES]

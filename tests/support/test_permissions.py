@@ -4,7 +4,7 @@ holds every outcome, so no consumer of it can pass by testing only one kind of a
 
 import pytest
 
-from editorial.verbs import ANNOTATION_VERBS, PRESSED, VERBS
+from editorial.verbs import ANNOTATION_VERBS, PRESSED, RE_REVIEW_VERBS, VERBS
 from tests.support.permissions import (
     ADMIN_VERBS,
     ANNOTATION_RULES,
@@ -14,6 +14,7 @@ from tests.support.permissions import (
     HTTP_TABLE,
     NOTHING,
     OK,
+    RE_REVIEW_TABLE,
     REFUSED,
     ROLES,
     SERVICE_TABLE,
@@ -23,6 +24,7 @@ from tests.support.permissions import (
     VERSION_VERBS,
     expected,
     expected_http,
+    expected_re_review,
 )
 
 
@@ -33,8 +35,10 @@ def test_every_verb_a_person_presses_has_a_row_and_a_button():
     assert set(PRESSED) <= set(SERVICE_VERBS) and set(PRESSED) <= set(ADMIN_VERBS.values())
     # The annotation verbs have their rules, and their rows over the services.
     assert set(ANNOTATION_RULES) == set(ANNOTATION_VERBS) and set(ANNOTATION_VERBS) <= set(SERVICE_VERBS)
+    # The re-review verbs have their own table; every one has rows.
+    assert {verb for verb, _ in RE_REVIEW_TABLE} == set(RE_REVIEW_VERBS)
     # Only a verb nobody presses (supersede: it happens to the previous version) is left out.
-    assert set(VERBS) - set(PRESSED) - set(ANNOTATION_VERBS) == {"supersede"}
+    assert set(VERBS) - set(PRESSED) - set(ANNOTATION_VERBS) - set(RE_REVIEW_VERBS) == {"supersede"}
 
 
 def test_the_table_answers_every_role_in_every_state_for_every_verb():
@@ -49,6 +53,13 @@ def test_the_table_holds_every_outcome_over_the_services_and_over_http():
     assert {status for status, _ in (expected_http(*row) for row in HTTP_TABLE)} == {302, 403, 404, 409}
 
 
+def test_the_re_review_table_holds_every_outcome():
+    outcomes = {expected_re_review(verb, role, state) for verb, state in RE_REVIEW_TABLE for role in ROLES}
+    assert outcomes == {OK, DENIED, REFUSED, NOTHING}
+
+
 def test_a_verb_without_a_row_is_never_guessed():
     with pytest.raises(AssertionError, match="no row in the permission table"):
         expected("reopen", "editor", "published")
+    with pytest.raises(AssertionError, match="no row in the permission table"):
+        expected_re_review("reopen", "editor", "open")

@@ -351,6 +351,9 @@ PAGES = {
     # (tests/web/test_health.py has the rest).
     "health": (503, 503, 503, 503, 503, 503),
     "reader:board": (200, 200, 200, 200, 200, 200),
+    # Report a problem: a published article's only (this one is under review); the form's POST
+    # is tests/web/test_reader_re_review.py.
+    "reader:report": (404, 404, 404, 404, 404, 404),
     "reader:feed": (200, 200, 200, 200, 200, 200),
     "reader:sitemap": (200, 200, 200, 200, 200, 200),
     "reader:robots": (200, 200, 200, 200, 200, 200),
@@ -396,6 +399,14 @@ PAGES = {
     "admin:logout": (R, R, R, 405, 405, 405),  # a GET never signs out; non-board users go to the index
     "admin:index": (A, A, A, 200, 200, 200),
     "admin:board_figures_csv": (A, A, A, 403, 403, 200),  # the dashboard's figures: editors only
+    # Re-reviews, evidence watch, reader reports (tests/web/test_admin_re_review.py has the rest):
+    # the cycle's page (none here), and the verbs' POSTs.
+    "admin:editorial_re_review": (A, A, A, 404, 404, 404),
+    "admin:editorial_re_review_open": (A, A, A, 405, 405, 405),
+    "admin:editorial_re_review_assign": (A, A, A, 405, 405, 405),
+    "admin:editorial_re_review_decide": (A, A, A, 405, 405, 405),
+    "admin:editorial_reference_flag": (A, A, A, 405, 405, 405),
+    "admin:editorial_report_triage": (A, A, A, 405, 405, 405),
     "admin:password_change": (A, A, A, 200, 200, 200),
     "admin:password_change_done": (A, A, A, 200, 200, 200),
     "admin:autocomplete": (A, A, A, 403, 403, 403),
@@ -551,6 +562,18 @@ def page_url(key: str, world: World) -> str:
             args=[under_review.article.slug, under_review.number, under_review.annotations.get().pk],
         ),
         "admin:board_figures_csv": reverse("admin:board_figures_csv"),
+        "reader:report": reverse("reader:report", args=[under_review.article.slug]),
+        **{
+            name: reverse(name, args=[999_999])
+            for name in (
+                "admin:editorial_re_review",
+                "admin:editorial_re_review_open",
+                "admin:editorial_re_review_assign",
+                "admin:editorial_re_review_decide",
+                "admin:editorial_reference_flag",
+                "admin:editorial_report_triage",
+            )
+        },
     }
     if key in special:
         return special[key]
