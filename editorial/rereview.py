@@ -35,7 +35,6 @@ from editorial import audit, notifications, signatures, workflow
 from editorial.errors import ConcurrentChange, InvalidInput, NotPermitted, TransitionRefused, WorkflowError
 from editorial.models import (
     OPEN_ASSIGNMENT_STATES,
-    AssignmentState,
     AuditAction,
     Decision,
     NotificationKind,
@@ -376,23 +375,13 @@ def confirmations(cycle: ReReview) -> list[Review]:
 
 
 def _close_open_assignments(cycle: ReReview, *, version: ArticleVersion, actor) -> None:
-    now = timezone.now()
-    for assignment in cycle.assignments.select_for_update().filter(
-        state__in=[AssignmentState.INVITED, AssignmentState.ACCEPTED]
-    ):
-        before = assignment.state
-        assignment.withdraw(at=now)
-        assignment.save()
-        audit.record(
-            article=version.article_id,
-            version=version,
-            actor=actor,
-            action=AuditAction.ASSIGNMENT_WITHDRAWN,
-            state_before=before,
-            state_after=assignment.state,
-            message="The re-review closed before this decision was recorded.",
-            data={"assignment": assignment.pk, "reviewer": assignment.reviewer_id, "re_review": cycle.pk},
-        )
+    workflow.close_open_assignments(
+        version,
+        actor=actor,
+        assignments=cycle.assignments.all(),
+        message="The re-review closed before this decision was recorded.",
+        data={"re_review": cycle.pk},
+    )
 
 
 def _close_confirmed(cycle: ReReview, *, version: ArticleVersion, actor) -> None:

@@ -486,14 +486,25 @@ def _version_approve(
         data={"approvals": approvals, "quorum": quorum()},
         signature=signature,
     )
-    _close_open_assignments(version, actor=actor)
+    close_open_assignments(version, actor=actor)
     notifications.notify_approved(version)
     return version
 
 
-def _close_open_assignments(version: ArticleVersion, *, actor) -> None:
+def close_open_assignments(
+    version: ArticleVersion,
+    *,
+    actor,
+    assignments=None,
+    message: str = "The version was decided before this review was recorded.",
+    data: dict | None = None,
+) -> None:
+    """Withdraw the invitations and accepted reviews still open once a decision makes them moot,
+    each with its audit event: the version's own (a first review), or ``assignments`` (a
+    re-review cycle's, ``editorial.rereview``), locked first."""
     now = timezone.now()
-    for assignment in version.assignments.select_for_update().filter(
+    pending = assignments if assignments is not None else version.assignments.all()
+    for assignment in pending.select_for_update().filter(
         state__in=[AssignmentState.INVITED, AssignmentState.ACCEPTED]
     ):
         before = assignment.state
@@ -506,8 +517,8 @@ def _close_open_assignments(version: ArticleVersion, *, actor) -> None:
             action=AuditAction.ASSIGNMENT_WITHDRAWN,
             state_before=before,
             state_after=assignment.state,
-            message="The version was decided before this review was recorded.",
-            data={"assignment": assignment.pk, "reviewer": assignment.reviewer_id},
+            message=message,
+            data={"assignment": assignment.pk, "reviewer": assignment.reviewer_id, **(data or {})},
         )
 
 
@@ -518,7 +529,7 @@ def version_request_changes(*, version: ArticleVersion, actor, message: str) -> 
         raise InvalidInput("Say what must change: the author reads this comment.")
     version = _lock_version(version)
     version = _transition(version, "request_changes", actor=actor, message=message)
-    _close_open_assignments(version, actor=actor)
+    close_open_assignments(version, actor=actor)
     # The author reads the editor's message and the reviewers' comments to the author, never
     # their confidential comments.
     notifications.notify_changes_requested(version, message=message)
@@ -532,7 +543,7 @@ def version_reject(*, version: ArticleVersion, actor, reason: str) -> ArticleVer
         raise InvalidInput("Give the reason for rejecting: the author reads it.")
     version = _lock_version(version)
     version = _transition(version, "reject", actor=actor, message=reason, reason=reason)
-    _close_open_assignments(version, actor=actor)
+    close_open_assignments(version, actor=actor)
     return version
 
 
@@ -599,7 +610,7 @@ def version_withdraw(*, version: ArticleVersion, actor, reason: str = "") -> Art
     reason = _checked_words(reason, "reason")
     version = _lock_version(version)
     version = _transition(version, "withdraw", actor=actor, message=reason, reason=reason)
-    _close_open_assignments(version, actor=actor)
+    close_open_assignments(version, actor=actor)
     return version
 
 
