@@ -74,10 +74,6 @@ def _forget(user) -> None:
         delattr(user, CACHE_ATTRIBUTE)
 
 
-def app_device(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
-
-
 def is_verified(request) -> bool:
     """Whether this session was verified with a second factor (django-otp's middleware)."""
     user = getattr(request, "user", None)

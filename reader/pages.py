@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from articles.models import Article, ArticleVersion, Reference, VersionState
 from editorial import rereview
+from editorial import selectors as editorial_selectors
 from reader.structured_data import plain_text
 
 SITE_NAME = "Medically reviewed answers"
@@ -88,6 +89,13 @@ def article_page_context(
         "history": list(history),
         # editorial.selectors.PublicTrail: how many events the whole trail holds, and its head
         "trail": trail,
+        # the editors' signatures on this version, from the trail's events (no query); none on a
+        # pending page or an author's preview
+        "editor_signatures": (
+            editorial_selectors.editor_signatures(trail, version_number=version.number)
+            if trail is not None and not pending
+            else []
+        ),
         "update_under_review": update_under_review,
         "next_review_due": article.next_review_due if published else None,
         "overdue_since": overdue_since,

@@ -133,11 +133,6 @@ def _render_article(request: HttpRequest, *, slug: str, audience: str, token: st
         update_under_review=update_under_review,
         canonical_url=url,
     )
-    context["editor_signatures"] = (
-        editorial_selectors.editor_signatures(trail, version_number=version.number)
-        if not shown.pending
-        else []
-    )
     if published:
         context["json_ld"] = to_json_ld(
             medical_web_page(
@@ -211,6 +206,8 @@ def report_problem(request: HttpRequest, slug: str) -> HttpResponse:
             return HttpResponseRedirect(f"{here}?sent=1", status=303)
         if form.is_valid():
             try:
+                # The flood limit is the web door's, like the sign-in throttle: it counts client
+                # addresses, which only a request has (the demo and the services' callers do not).
                 reports.admit(address=_client_address(request), article_id=article.pk)
                 reports.report_submit(
                     article=article, message=form.cleaned_data["message"], email=form.cleaned_data["email"]
