@@ -19,10 +19,11 @@ from django.views.decorators.http import require_POST
 
 from articles.models import Article, Reference
 from editorial import rereview
+from editorial.admin.forms import SigningForm
 from editorial.errors import InvalidInput, WorkflowError
 from editorial.models import ReaderReport, ReReview, ReviewAssignment
 from editorial.roles import is_editor, member_name
-from editorial.signatures import Signing, code_state, meaning_choices
+from editorial.signatures import code_state
 from editorial.verbs import VERBS
 
 REPORT_TRIAGE = ("dismiss_report", "reply_report", "re_review_report")
@@ -33,13 +34,6 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     no_conflict_declared = forms.BooleanField(required=False)
     conflict_statement = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    password = forms.CharField(required=False, widget=forms.PasswordInput)
-    meaning = forms.ChoiceField(choices=meaning_choices("confirm"), required=False)
-    otp_code = forms.CharField(
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
 
 
 def _refused(request, site, error: WorkflowError, *, title: str):
@@ -83,9 +77,9 @@ def urls(site) -> list:
             "board": [(u, member_name(u)) for u in board],
             "may_assign": editor and cycle.is_open,
             "mine": mine if mine is not None and VERBS["confirm"].may(mine, request.user) else None,
-            "form": DecisionForm(initial={"meaning": meaning_choices("confirm")[0][0]}),
-            # the code field, for a signer with a second factor (editorial.signatures)
-            "signing_code": code_state(request) if mine is not None else {},
+            "form": DecisionForm(),
+            # the confirmation's electronic signature: the same form as every signing verb's
+            "signing_form": SigningForm(verb="confirm", **code_state(request)) if mine is not None else None,
             "signing_window": settings.EDITORIAL["SIGNING_WINDOW_MINUTES"],
             "references": list(cycle.version.references.order_by("number")),
             "flagged": rereview.flagged_references(cycle.version),
@@ -138,13 +132,8 @@ def urls(site) -> list:
         }
         try:
             if data["verb"] == "confirm":
-                signing = Signing(
-                    password=data["password"],
-                    meaning=data["meaning"],
-                    request=request,
-                    otp_code=data["otp_code"],
-                )
-                VERBS["confirm"].call(signing=signing, **common)
+                signing_form = SigningForm(request.POST, verb="confirm", **code_state(request))
+                VERBS["confirm"].call(signing=signing_form.signing(request), **common)
             else:
                 VERBS["request_revision"].call(**common)
         except WorkflowError as exc:

@@ -35,14 +35,14 @@ def live(author, editor, reviewers):
     return flows.published(author, editor, reviewers[:2])
 
 
-def decide(client, assignment, **data):
+def decide(client, assignment, *, password=PASSWORD, meaning="still_current", **data):
     return client.post(
         reverse("admin:editorial_re_review_decide", args=[assignment.pk]),
         {
             "verb": "confirm",
             "no_conflict_declared": "on",
-            "meaning": "still_current",
-            "password": PASSWORD,
+            "confirm-meaning": meaning,
+            "confirm-password": password,
             **data,
         },
     )
@@ -88,7 +88,9 @@ def test_an_editor_opens_assigns_and_the_reviewers_confirm_over_http(client, liv
     assert decide(client, first).status_code == 303
     assert decide(client, first).status_code == 409  # recorded already
     client.force_login(reviewers[1])
-    assert decide(client, second, verb="confirm", meaning="approval").status_code == 400  # not a choice
+    # another verb's meaning is refused (the signing form's rule), and nothing is recorded
+    refused = decide(client, second, verb="confirm", meaning="approval")
+    assert refused.status_code == 403 and "Choose what your signature means" in refused.content.decode()
     assert decide(client, second).status_code == 303
     cycle.refresh_from_db()
     assert cycle.state == ReReviewState.CONFIRMED
